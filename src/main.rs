@@ -1,0 +1,4 @@
+mod agent;
+mod tools;
+
+fn main() {}

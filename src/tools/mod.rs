@@ -1,0 +1,173 @@
+//! The built-in tools the model can call, and the registry that holds them.
+//!
+//! Each tool lives in its own file and implements [`Tool`]. Names and argument
+//! names are part of wisp's contract (fixtures and saved sessions use them).
+
+mod bash;
+mod edit;
+mod glob;
+mod grep;
+mod read;
+mod util;
+mod write;
+
+use crate::agent::cancel::Cancel;
+use futures_util::future::LocalBoxFuture;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+pub use util::resolve_path;
+
+/// What a tool does, in ACP's vocabulary; permissions and display use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToolKind {
+    Read,
+    Edit,
+    Execute,
+    Search,
+    Fetch,
+    Other,
+}
+
+impl ToolKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToolKind::Read => "read",
+            ToolKind::Edit => "edit",
+            ToolKind::Execute => "execute",
+            ToolKind::Search => "search",
+            ToolKind::Fetch => "fetch",
+            ToolKind::Other => "other",
+        }
+    }
+}
+
+/// What a tool run may use: the session's directory, cancellation, limits.
+#[derive(Clone)]
+pub struct ToolCtx {
+    /// The session's working directory; relative paths resolve against it.
+    pub cwd: PathBuf,
+    pub cancel: Cancel,
+    /// Most bytes of output a tool returns to the model.
+    pub max_output: usize,
+}
+
+impl ToolCtx {
+    pub fn new(cwd: PathBuf) -> Self {
+        ToolCtx {
+            cwd,
+            cancel: Cancel::new(),
+            max_output: 30_000,
+        }
+    }
+}
+
+/// A change to one file, shown to the user before and after an edit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileDiff {
+    pub path: PathBuf,
+    /// None when the file did not exist.
+    pub old: Option<String>,
+    pub new: String,
+}
+
+/// What a tool run produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolOutput {
+    /// The text the model reads.
+    pub content: String,
+    pub is_error: bool,
+    /// For edits: the change made, for display.
+    pub diff: Option<FileDiff>,
+}
+
+impl ToolOutput {
+    pub fn ok(content: impl Into<String>) -> Self {
+        ToolOutput {
+            content: content.into(),
+            is_error: false,
+            diff: None,
+        }
+    }
+
+    pub fn err(content: impl Into<String>) -> Self {
+        ToolOutput {
+            content: content.into(),
+            is_error: true,
+            diff: None,
+        }
+    }
+}
+
+pub trait Tool {
+    fn name(&self) -> &str;
+    /// One or two sentences for the model.
+    fn description(&self) -> &str;
+    /// JSON Schema of the arguments object.
+    fn schema(&self) -> Value;
+    fn kind(&self) -> ToolKind;
+    /// A short, one-line description of a call for the user (`cargo test`, `src/main.rs`).
+    fn summary(&self, args: &Value) -> String;
+    /// For edits: the change the call would make, computed without writing,
+    /// so it can be shown when asking for approval. None when not applicable
+    /// or when the call would fail anyway.
+    fn preview<'a>(&'a self, _args: &'a Value, _ctx: &'a ToolCtx) -> LocalBoxFuture<'a, Option<FileDiff>> {
+        Box::pin(async { None })
+    }
+    fn run<'a>(&'a self, args: &'a Value, ctx: &'a ToolCtx) -> LocalBoxFuture<'a, ToolOutput>;
+}
+
+/// The tools available to the agent, built-in and (later) MCP.
+#[derive(Clone, Default)]
+pub struct Registry {
+    tools: Vec<Rc<dyn Tool>>,
+}
+
+impl Registry {
+    /// The built-in tool set, in the order the model sees it.
+    pub fn builtin() -> Self {
+        let tools: Vec<Rc<dyn Tool>> = vec![
+            Rc::new(read::Read),
+            Rc::new(write::Write),
+            Rc::new(edit::Edit),
+            Rc::new(grep::Grep),
+            Rc::new(glob::Glob),
+            Rc::new(bash::Bash),
+        ];
+        Registry { tools }
+    }
+
+    pub fn add(&mut self, tool: Rc<dyn Tool>) {
+        self.tools.retain(|t| t.name() != tool.name());
+        self.tools.push(tool);
+    }
+
+    pub fn get(&self, name: &str) -> Option<Rc<dyn Tool>> {
+        self.tools.iter().find(|t| t.name() == name).cloned()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Rc<dyn Tool>> {
+        self.tools.iter()
+    }
+
+    /// The tool list as providers need it.
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.tools
+            .iter()
+            .map(|t| ToolSpec {
+                name: t.name().to_string(),
+                description: t.description().to_string(),
+                schema: t.schema(),
+            })
+            .collect()
+    }
+}
+
+/// A tool as declared to a provider.
+#[derive(Clone, Debug)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    pub schema: Value,
+}
