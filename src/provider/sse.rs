@@ -1,0 +1,138 @@
+//! Server-Sent Events: splits a byte stream into events, whatever the chunking.
+//!
+//! Bytes are buffered until a full line is present, so an event split at any
+//! byte (even inside a UTF-8 sequence) comes out whole.
+
+/// One event: its `event:` name (empty when absent) and its joined `data:` lines.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Event {
+    pub event: String,
+    pub data: String,
+}
+
+#[derive(Default)]
+pub struct Parser {
+    buf: Vec<u8>,
+    event: String,
+    data: String,
+    has_data: bool,
+}
+
+impl Parser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds bytes; calls `on_event` for each event completed by them.
+    pub fn feed(&mut self, bytes: &[u8], on_event: &mut dyn FnMut(Event)) {
+        self.buf.extend_from_slice(bytes);
+        let mut start = 0;
+        while let Some(pos) = self.buf[start..].iter().position(|&b| b == b'\n') {
+            let end = start + pos;
+            let mut line = &self.buf[start..end];
+            if line.last() == Some(&b'\r') {
+                line = &line[..line.len() - 1];
+            }
+            let line = String::from_utf8_lossy(line).into_owned();
+            start = end + 1;
+            self.line(&line, on_event);
+        }
+        self.buf.drain(..start);
+    }
+
+    /// Ends the stream: an event not followed by a blank line still counts.
+    pub fn finish(&mut self, on_event: &mut dyn FnMut(Event)) {
+        if !self.buf.is_empty() {
+            let rest = std::mem::take(&mut self.buf);
+            let line = String::from_utf8_lossy(&rest).into_owned();
+            self.line(line.trim_end_matches('\r'), on_event);
+        }
+        self.dispatch(on_event);
+    }
+
+    fn line(&mut self, line: &str, on_event: &mut dyn FnMut(Event)) {
+        if line.is_empty() {
+            self.dispatch(on_event);
+            return;
+        }
+        if line.starts_with(':') {
+            return; // comment / keep-alive
+        }
+        let (field, value) = match line.find(':') {
+            Some(i) => {
+                let v = &line[i + 1..];
+                (&line[..i], v.strip_prefix(' ').unwrap_or(v))
+            }
+            None => (line, ""),
+        };
+        match field {
+            "event" => self.event = value.to_string(),
+            "data" => {
+                if self.has_data {
+                    self.data.push('\n');
+                }
+                self.data.push_str(value);
+                self.has_data = true;
+            }
+            _ => {} // id, retry: not needed by model streams
+        }
+    }
+
+    fn dispatch(&mut self, on_event: &mut dyn FnMut(Event)) {
+        if self.has_data {
+            on_event(Event {
+                event: std::mem::take(&mut self.event),
+                data: std::mem::take(&mut self.data),
+            });
+        }
+        self.event.clear();
+        self.has_data = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORDED: &str = "event: message_start\ndata: {\"a\":1}\n\n: keep-alive\n\ndata: {\"text\":\"h\u{e9}llo \u{1F600}\"}\r\n\r\ndata: line1\ndata: line2\n\ndata: [DONE]\n\n";
+
+    fn parse_chunks(chunks: &[&[u8]]) -> Vec<Event> {
+        let mut p = Parser::new();
+        let mut out = Vec::new();
+        for c in chunks {
+            p.feed(c, &mut |e| out.push(e));
+        }
+        p.finish(&mut |e| out.push(e));
+        out
+    }
+
+    #[test]
+    fn parses_recorded_stream() {
+        let ev = parse_chunks(&[RECORDED.as_bytes()]);
+        assert_eq!(ev.len(), 4);
+        assert_eq!(ev[0].event, "message_start");
+        assert_eq!(ev[0].data, "{\"a\":1}");
+        assert_eq!(ev[1].event, "");
+        assert_eq!(ev[1].data, "{\"text\":\"h\u{e9}llo \u{1F600}\"}");
+        assert_eq!(ev[2].data, "line1\nline2");
+        assert_eq!(ev[3].data, "[DONE]");
+    }
+
+    #[test]
+    fn split_at_every_byte_boundary_gives_same_events() {
+        let bytes = RECORDED.as_bytes();
+        let whole = parse_chunks(&[bytes]);
+        for i in 0..=bytes.len() {
+            let (a, b) = bytes.split_at(i);
+            assert_eq!(parse_chunks(&[a, b]), whole, "split at {i}");
+        }
+        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
+        assert_eq!(parse_chunks(&singles), whole);
+    }
+
+    #[test]
+    fn last_event_without_blank_line_is_kept() {
+        let ev = parse_chunks(&[b"data: x"]);
+        assert_eq!(ev, vec![Event { event: String::new(), data: "x".into() }]);
+    }
+}
