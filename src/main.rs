@@ -1,4 +1,148 @@
+//! wisp: CLI → settings → pick a front end. Nothing else lives here.
+
 mod agent;
+mod cli;
+mod config;
+mod paths;
+mod permissions;
+mod print;
+mod provider;
+mod render;
+mod repl;
 mod tools;
 
-fn main() {}
+use std::io::{IsTerminal, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+fn main() {
+    let code = match cli::parse(std::env::args().skip(1)) {
+        Err(e) => {
+            render::eprintln(&format!("wisp: {e}"));
+            2
+        }
+        Ok(c) if c.help => {
+            render::println(cli::HELP);
+            0
+        }
+        Ok(c) if c.version => {
+            render::println(&format!("wisp {}", env!("CARGO_PKG_VERSION")));
+            0
+        }
+        Ok(c) => run(c),
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: cli::Cli) -> i32 {
+    let settings = match config::load_file().and_then(|f| config::Settings::resolve(f, &cli)) {
+        Ok(s) => s,
+        Err(e) => {
+            render::eprintln(&format!("wisp: {e}"));
+            return 2;
+        }
+    };
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            render::eprintln(&format!("wisp: cannot read the working directory: {e}"));
+            return 1;
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            render::eprintln(&format!("wisp: {e}"));
+            return 1;
+        }
+    };
+    rt.block_on(front_end(cli, settings, cwd))
+}
+
+async fn front_end(cli: cli::Cli, settings: config::Settings, cwd: std::path::PathBuf) -> i32 {
+    let mut agent = match agent::setup::build(&settings, cwd, cli.yolo) {
+        Ok(a) => a,
+        Err(e) => {
+            render::eprintln(&format!("wisp: {e}"));
+            return 2;
+        }
+    };
+    if cli.yolo {
+        render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");
+    }
+    let styled = render::styled(cli.plain, cli.no_color);
+    let stdin_tty = std::io::stdin().is_terminal();
+    let busy = Arc::new(AtomicBool::new(false));
+    let interactive = !cli.print && stdin_tty;
+    watch_ctrl_c(agent.ctx.cancel.clone(), busy.clone(), interactive);
+
+    if cli.print {
+        let prompt = match one_shot_prompt(cli.prompt.as_deref(), stdin_tty) {
+            Ok(p) => p,
+            Err(e) => {
+                render::eprintln(&format!("wisp: {e}"));
+                return 2;
+            }
+        };
+        busy.store(true, Ordering::SeqCst);
+        let format = cli.output_format.unwrap_or(cli::OutputFormat::Text);
+        return print::run(&mut agent, &prompt, format, styled, &settings).await;
+    }
+    let input = if stdin_tty {
+        match repl::input::Input::tty(paths::data_dir().join("history"), repl::commands::names()) {
+            Ok(i) => i,
+            Err(e) => {
+                render::eprintln(&format!("wisp: {e}"));
+                return 1;
+            }
+        }
+    } else {
+        repl::input::Input::Piped
+    };
+    let mut r = repl::Repl::new(agent, settings, input, styled, busy);
+    r.run(cli.prompt).await
+}
+
+/// The `-p` prompt: the argument, stdin, or the argument followed by stdin.
+fn one_shot_prompt(arg: Option<&str>, stdin_tty: bool) -> Result<String, String> {
+    let mut piped = String::new();
+    if !stdin_tty {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("reading stdin: {e}"))?;
+        piped = String::from_utf8_lossy(&bytes).into_owned();
+    }
+    match (arg, piped.trim().is_empty()) {
+        (Some(a), true) => Ok(a.to_string()),
+        (Some(a), false) => Ok(format!("{a}\n\n{piped}")),
+        (None, false) => Ok(piped),
+        (None, true) => Err("no prompt: give one as an argument or on stdin".into()),
+    }
+}
+
+/// Ctrl-C cancels the running step; when idle in a script it ends wisp.
+fn watch_ctrl_c(cancel: agent::cancel::Cancel, busy: Arc<AtomicBool>, interactive: bool) {
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if busy.load(Ordering::SeqCst) {
+                cancel.cancel();
+            } else if !interactive {
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+/// Adds a how-to-configure hint when the default (local Ollama) is not there.
+pub fn hint_for(settings: &config::Settings, err: &str) -> String {
+    if settings.provider_defaulted && err.contains("cannot reach") {
+        format!(
+            "no provider configured and no Ollama at {} ({}); start Ollama, or set OPENAI_API_KEY and --provider openai (see wisp --help)",
+            settings.base_url,
+            err.rsplit(": ").next().unwrap_or(err)
+        )
+    } else {
+        err.to_string()
+    }
+}

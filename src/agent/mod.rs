@@ -1,4 +1,311 @@
 //! The agent core: the conversation, one step of the loop, and its events.
+//!
+//! [`Agent::step`] performs exactly one model call and the tool calls it asks
+//! for, reporting everything as [`AgentEvent`]s. The front end decides whether
+//! to step again; that is what keeps the loop under the user's control.
 
 pub mod cancel;
 pub mod conversation;
+pub mod prompt;
+pub mod setup;
+pub mod turn;
+
+use crate::permissions::{Decision, Policy};
+use crate::provider::{Delta, Provider, ProviderError, Request, StopReason};
+use crate::tools::{FileDiff, Registry, Tool, ToolCtx, ToolKind, ToolOutput, ToolSpec};
+use conversation::{Block, Conversation, Message, Role, Usage};
+use futures_util::future::LocalBoxFuture;
+use serde_json::Value;
+use std::path::Path;
+use std::rc::Rc;
+
+/// What happened during a step, in order, for the front end to render.
+#[derive(Debug)]
+pub enum AgentEvent<'a> {
+    Text(&'a str),
+    Thinking(&'a str),
+    /// A note that is not from the model (retries, waits).
+    Status(&'a str),
+    ToolStarted {
+        id: &'a str,
+        name: &'a str,
+        kind: ToolKind,
+        summary: &'a str,
+        input: &'a Value,
+    },
+    ToolFinished {
+        id: &'a str,
+        name: &'a str,
+        output: &'a ToolOutput,
+    },
+    Usage(&'a Usage),
+}
+
+/// Receives events as they happen.
+pub trait EventSink {
+    fn event(&mut self, ev: AgentEvent<'_>);
+}
+
+/// A tool call that needs the user's approval.
+pub struct ApprovalRequest<'a> {
+    pub tool: &'a str,
+    pub kind: ToolKind,
+    pub summary: &'a str,
+    pub input: &'a Value,
+    pub cwd: &'a Path,
+    /// Why it asks ("runs a command", "writes outside the workspace").
+    pub reason: &'a str,
+    pub diff: Option<&'a FileDiff>,
+}
+
+/// The user's answer to an approval request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Approval {
+    Yes,
+    /// No, with an optional reason passed to the model.
+    No(Option<String>),
+    /// Yes, and do not ask again for the same thing this session.
+    Always,
+    /// No, and end the turn.
+    Stop,
+    /// Refused without a person to ask (`-p`); the text tells the model why.
+    Refuse(String),
+}
+
+/// Answers approval requests; supplied by the front end.
+pub trait Approver {
+    fn ask<'a>(&'a mut self, req: &'a ApprovalRequest<'a>) -> LocalBoxFuture<'a, Approval>;
+}
+
+/// How a step ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepOutcome {
+    /// Tools ran; the model should be called again with their results.
+    WantsMore,
+    /// The model finished its answer.
+    Done(StopReason),
+    /// Ctrl-C or a client's cancel.
+    Cancelled,
+    /// The user answered `q` to an approval.
+    Stopped,
+    /// The model call failed; the conversation is still consistent.
+    Error(String),
+}
+
+pub struct Agent {
+    pub conv: Conversation,
+    pub provider: Box<dyn Provider>,
+    pub model: String,
+    pub tools: Registry,
+    pub policy: Policy,
+    pub ctx: ToolCtx,
+    /// Usage summed over the session.
+    pub usage: Usage,
+    pub max_tokens: Option<u32>,
+}
+
+impl Agent {
+    /// Adds the user's message to the conversation.
+    pub fn push_user(&mut self, text: &str) {
+        self.conv.repair();
+        self.conv.messages.push(Message::user_text(text));
+    }
+
+    /// One model call and the tool calls it asks for.
+    pub async fn step(&mut self, sink: &mut dyn EventSink, approver: &mut dyn Approver) -> StepOutcome {
+        self.conv.repair();
+        let cancel = self.ctx.cancel.clone();
+        let specs: Vec<ToolSpec> = self.tools.specs();
+        let mut partial = String::new();
+        let result = {
+            let mut on_delta = |d: Delta<'_>| match d {
+                Delta::Text(t) => {
+                    partial.push_str(t);
+                    sink.event(AgentEvent::Text(t));
+                }
+                Delta::Thinking(t) => sink.event(AgentEvent::Thinking(t)),
+                Delta::Status(s) => sink.event(AgentEvent::Status(s)),
+                Delta::ToolCall { .. } => {}
+            };
+            let req = Request {
+                model: &self.model,
+                system: &self.conv.system,
+                messages: &self.conv.messages,
+                tools: &specs,
+                max_tokens: self.max_tokens,
+            };
+            let call = self.provider.stream(req, &mut on_delta);
+            tokio::select! {
+                r = call => Some(r),
+                _ = cancel.cancelled() => None,
+            }
+        };
+        let reply = match result {
+            None => {
+                self.keep_partial(partial, "interrupted by user");
+                return StepOutcome::Cancelled;
+            }
+            Some(Err(e)) => {
+                self.keep_partial(partial, "interrupted: the stream failed");
+                return StepOutcome::Error(error_text(&e));
+            }
+            Some(Ok(r)) => r,
+        };
+        self.usage.add(&reply.usage);
+        sink.event(AgentEvent::Usage(&reply.usage));
+        if reply.message.content.is_empty() {
+            return StepOutcome::Done(reply.stop);
+        }
+        let calls: Vec<(String, String, Value)> = reply
+            .message
+            .tool_uses()
+            .map(|(i, n, v)| (i.to_string(), n.to_string(), v.clone()))
+            .collect();
+        self.conv.messages.push(reply.message);
+        if calls.is_empty() {
+            return StepOutcome::Done(reply.stop);
+        }
+        let mut results = Vec::with_capacity(calls.len());
+        let mut outcome = StepOutcome::WantsMore;
+        for (id, name, input) in &calls {
+            if outcome != StepOutcome::WantsMore {
+                let why = if outcome == StepOutcome::Cancelled {
+                    "cancelled by user"
+                } else {
+                    "not run: the user stopped the turn"
+                };
+                results.push(result_block(id, name, &ToolOutput::err(why)));
+                continue;
+            }
+            let (output, o) = self.run_call(id, name, input, sink, approver).await;
+            outcome = o;
+            results.push(result_block(id, name, &output));
+        }
+        self.conv.messages.push(Message {
+            role: Role::User,
+            content: results,
+        });
+        outcome
+    }
+
+    /// Runs one tool call through the permission policy.
+    async fn run_call(
+        &mut self,
+        id: &str,
+        name: &str,
+        input: &Value,
+        sink: &mut dyn EventSink,
+        approver: &mut dyn Approver,
+    ) -> (ToolOutput, StepOutcome) {
+        let tool = self.tools.get(name);
+        let summary = tool.as_ref().map(|t| t.summary(input)).unwrap_or_default();
+        let kind = tool.as_ref().map(|t| t.kind()).unwrap_or(ToolKind::Other);
+        sink.event(AgentEvent::ToolStarted {
+            id,
+            name,
+            kind,
+            summary: &summary,
+            input,
+        });
+        let (output, outcome) = self.check_and_run(tool, name, input, kind, &summary, approver).await;
+        sink.event(AgentEvent::ToolFinished {
+            id,
+            name,
+            output: &output,
+        });
+        (output, outcome)
+    }
+
+    async fn check_and_run(
+        &mut self,
+        tool: Option<Rc<dyn Tool>>,
+        name: &str,
+        input: &Value,
+        kind: ToolKind,
+        summary: &str,
+        approver: &mut dyn Approver,
+    ) -> (ToolOutput, StepOutcome) {
+        let Some(tool) = tool else {
+            let known: Vec<&str> = self.tools.iter().map(|t| t.name()).collect();
+            return (
+                ToolOutput::err(format!("unknown tool `{name}`; available: {}", known.join(", "))),
+                StepOutcome::WantsMore,
+            );
+        };
+        if let Value::String(raw) = input {
+            let shown: String = raw.chars().take(200).collect();
+            return (
+                ToolOutput::err(format!(
+                    "invalid arguments for `{name}`: not a JSON object: {shown}; call the tool again with valid JSON"
+                )),
+                StepOutcome::WantsMore,
+            );
+        }
+        match self.policy.decide(tool.as_ref(), input, &self.ctx.cwd) {
+            Decision::Allow => {}
+            Decision::Deny(why) => return (ToolOutput::err(format!("denied: {why}")), StepOutcome::WantsMore),
+            Decision::Ask(why) => {
+                let diff = tool.preview(input, &self.ctx).await;
+                let req = ApprovalRequest {
+                    tool: name,
+                    kind,
+                    summary,
+                    input,
+                    cwd: &self.ctx.cwd,
+                    reason: &why,
+                    diff: diff.as_ref(),
+                };
+                match approver.ask(&req).await {
+                    Approval::Yes => {}
+                    Approval::Always => self.policy.remember(tool.as_ref(), input),
+                    Approval::No(reason) => {
+                        let msg = match reason {
+                            Some(r) if !r.trim().is_empty() => format!("denied by user: {}", r.trim()),
+                            _ => "denied by user".to_string(),
+                        };
+                        return (ToolOutput::err(msg), StepOutcome::WantsMore);
+                    }
+                    Approval::Refuse(msg) => return (ToolOutput::err(format!("denied: {msg}")), StepOutcome::WantsMore),
+                    Approval::Stop => {
+                        return (ToolOutput::err("denied: the user stopped the turn"), StepOutcome::Stopped)
+                    }
+                }
+            }
+        }
+        if self.ctx.cancel.is_cancelled() {
+            return (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled);
+        }
+        let cancel = self.ctx.cancel.clone();
+        let run = tool.run(input, &self.ctx);
+        tokio::select! {
+            out = run => (out, StepOutcome::WantsMore),
+            _ = cancel.cancelled() => (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled),
+        }
+    }
+
+    /// Keeps what streamed before a failure, marked, so nothing shown is lost.
+    fn keep_partial(&mut self, partial: String, why: &str) {
+        if partial.trim().is_empty() {
+            return;
+        }
+        self.conv.messages.push(Message {
+            role: Role::Assistant,
+            content: vec![Block::Text {
+                text: format!("{partial}\n[{why}]"),
+            }],
+        });
+    }
+}
+
+fn result_block(id: &str, name: &str, out: &ToolOutput) -> Block {
+    Block::ToolResult {
+        id: id.to_string(),
+        name: name.to_string(),
+        content: out.content.clone(),
+        is_error: out.is_error,
+    }
+}
+
+fn error_text(e: &ProviderError) -> String {
+    e.to_string()
+}

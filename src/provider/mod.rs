@@ -154,3 +154,34 @@ pub trait Provider {
         sink: &'a mut DeltaSink<'a>,
     ) -> LocalBoxFuture<'a, Result<Reply, ProviderError>>;
 }
+
+pub mod http;
+
+/// Creates the provider the settings name.
+pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
+    // With no provider chosen, a missing local Ollama should say so at once.
+    let retries = if s.provider_defaulted { 0 } else { s.retries };
+    let policy = retry::Policy {
+        retries,
+        ..retry::Policy::default()
+    };
+    let http = http::Http::new(policy, Duration::from_secs(s.idle_timeout.max(1)));
+    match s.provider {
+        ProviderId::OpenAi | ProviderId::OpenRouter => Ok(Box::new(openai::OpenAi {
+            id: s.provider,
+            base_url: s.base_url.clone(),
+            api_key: s.api_key.clone(),
+            headers: Vec::new(),
+            http,
+        })),
+        // Ollama serves the Chat Completions format under /v1 as well.
+        ProviderId::Ollama => Ok(Box::new(openai::OpenAi {
+            id: s.provider,
+            base_url: format!("{}/v1", s.base_url),
+            api_key: None,
+            headers: Vec::new(),
+            http,
+        })),
+        other => Err(format!("provider `{other}` is not supported yet; use openai, openrouter or ollama")),
+    }
+}

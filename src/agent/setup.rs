@@ -1,0 +1,36 @@
+//! Builds an [`Agent`] from resolved settings.
+
+use super::conversation::{Conversation, Usage};
+use super::{prompt, Agent};
+use crate::config::Settings;
+use crate::permissions::{rules::Rule, Mode, Policy};
+use crate::provider;
+use crate::tools::{Registry, ToolCtx};
+use std::path::PathBuf;
+
+pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, String> {
+    let provider = provider::build(settings)?;
+    let mode = Mode::parse(&settings.mode).ok_or_else(|| format!("unknown mode `{}`", settings.mode))?;
+    let mut policy = Policy::new(mode, &cwd);
+    policy.yolo = yolo;
+    policy.safe_commands = settings.safe_commands.clone();
+    policy.protected = settings.protected.clone();
+    for r in &settings.allow {
+        policy.allow.push(Rule::parse(r)?);
+    }
+    let instructions = prompt::project_instructions(&cwd);
+    let conv = Conversation {
+        system: prompt::system_prompt(&cwd, instructions.as_deref()),
+        messages: Vec::new(),
+    };
+    Ok(Agent {
+        conv,
+        provider,
+        model: settings.model.clone(),
+        tools: Registry::builtin(),
+        policy,
+        ctx: ToolCtx::new(cwd),
+        usage: Usage::default(),
+        max_tokens: settings.max_tokens,
+    })
+}

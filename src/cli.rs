@@ -1,0 +1,145 @@
+//! Command-line parsing: flags into [`Cli`]. Hand-written to keep the binary small.
+
+/// How `-p` prints its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    StreamJson,
+}
+
+#[derive(Debug, Default)]
+pub struct Cli {
+    /// `-p`: one-shot, non-interactive.
+    pub print: bool,
+    /// Words after the flags: the first prompt.
+    pub prompt: Option<String>,
+    pub output_format: Option<OutputFormat>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub mode: Option<String>,
+    pub yolo: bool,
+    pub allow: Vec<String>,
+    pub max_steps: Option<u32>,
+    pub plain: bool,
+    pub no_color: bool,
+    pub version: bool,
+    pub help: bool,
+}
+
+pub const HELP: &str = "\
+wisp - a small coding agent for the terminal
+
+Usage:
+  wisp [options] [PROMPT]        interactive; PROMPT is sent first
+  wisp -p [options] [PROMPT]     one-shot: answer and exit (stdin is the prompt or added to it)
+  command | wisp [options]       scripted: stdin lines run as if typed
+
+Options:
+  -p, --print                  answer once and exit
+      --output-format FORMAT   with -p: text (default), json, stream-json
+      --provider NAME          openai, openrouter, anthropic, gemini, ollama
+  -m, --model NAME             model name for the provider
+      --mode MODE              restrictive, guarded, accept-edits, standard (default)
+      --yolo                   allow everything except catastrophic commands
+      --allow RULE             allow without asking, e.g. 'bash(cargo test*)', edit (repeatable)
+      --max-steps N            stop a turn after N model calls (default 50)
+      --plain                  no colours or styling (screen readers, pipes)
+      --no-color               no colours (also NO_COLOR, TERM=dumb)
+  -V, --version                print the version
+  -h, --help                   print this help
+
+Environment:
+  WISP_PROVIDER, WISP_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL, OPENROUTER_API_KEY,
+  OPENROUTER_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, GEMINI_API_KEY,
+  GOOGLE_GEMINI_BASE_URL, OLLAMA_HOST, NO_COLOR
+";
+
+fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String, String> {
+    args.next().ok_or_else(|| format!("{flag} needs a value"))
+}
+
+/// Parses arguments (without the program name).
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
+    let mut cli = Cli::default();
+    let mut words: Vec<String> = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        // `--flag=value` is accepted as well as `--flag value`.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut take = |name: &str| match &inline {
+            Some(v) => Ok(v.clone()),
+            None => value(&mut args, name),
+        };
+        match flag.as_str() {
+            "-p" | "--print" => cli.print = true,
+            "--output-format" => {
+                let v = take("--output-format")?;
+                cli.output_format = Some(match v.as_str() {
+                    "text" => OutputFormat::Text,
+                    "json" => OutputFormat::Json,
+                    "stream-json" => OutputFormat::StreamJson,
+                    _ => return Err(format!("--output-format: unknown format `{v}` (text, json, stream-json)")),
+                });
+            }
+            "--provider" => cli.provider = Some(take("--provider")?),
+            "-m" | "--model" => cli.model = Some(take("--model")?),
+            "--mode" => {
+                let v = take("--mode")?;
+                if crate::permissions::Mode::parse(&v).is_none() {
+                    return Err(format!("--mode: unknown mode `{v}` (restrictive, guarded, accept-edits, standard)"));
+                }
+                cli.mode = Some(v);
+            }
+            "--yolo" => cli.yolo = true,
+            "--allow" => cli.allow.push(take("--allow")?),
+            "--max-steps" => {
+                let v = take("--max-steps")?;
+                cli.max_steps = Some(v.parse().ok().filter(|n| *n > 0).ok_or(format!("--max-steps: `{v}` is not a positive number"))?);
+            }
+            "--plain" => cli.plain = true,
+            "--no-color" => cli.no_color = true,
+            "-V" | "--version" => cli.version = true,
+            "-h" | "--help" => cli.help = true,
+            "--" => {
+                words.extend(args.by_ref());
+            }
+            f if f.starts_with('-') && f.len() > 1 => return Err(format!("unknown option `{f}` (see wisp --help)")),
+            _ => words.push(arg),
+        }
+    }
+    if !words.is_empty() {
+        cli.prompt = Some(words.join(" "));
+    }
+    Ok(cli)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Cli, String> {
+        parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn parses_flags_and_prompt() {
+        let c = p(&["-p", "--model=m1", "--allow", "edit", "fix", "the bug"]).expect("parses");
+        assert!(c.print);
+        assert_eq!(c.model.as_deref(), Some("m1"));
+        assert_eq!(c.allow, vec!["edit"]);
+        assert_eq!(c.prompt.as_deref(), Some("fix the bug"));
+    }
+
+    #[test]
+    fn rejects_bad_input_in_one_line() {
+        assert_eq!(p(&["--bogus"]).err().as_deref(), Some("unknown option `--bogus` (see wisp --help)"));
+        assert!(p(&["--model"]).is_err());
+        assert!(p(&["--mode", "wild"]).is_err());
+        assert!(p(&["--output-format", "xml"]).is_err());
+        assert!(p(&["--max-steps", "0"]).is_err());
+    }
+}

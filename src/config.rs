@@ -1,0 +1,179 @@
+//! Settings: `config.toml`, then environment variables, then flags.
+
+use crate::cli::Cli;
+use crate::provider::ProviderId;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The user's `config.toml`, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct File {
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub mode: Option<String>,
+    pub max_steps: Option<u32>,
+    pub max_tokens: Option<u32>,
+    pub retries: Option<u32>,
+    /// Seconds a stream may stay silent before it counts as broken.
+    pub idle_timeout: Option<u64>,
+    pub safe_commands: Vec<String>,
+    pub allow: Vec<String>,
+    pub protected: Vec<String>,
+    pub providers: BTreeMap<String, ProviderFile>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderFile {
+    pub base_url: Option<String>,
+    /// Name of the environment variable holding the key (never the key itself).
+    pub api_key_env: Option<String>,
+    pub model: Option<String>,
+}
+
+/// Everything resolved: what wisp runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub provider: ProviderId,
+    /// True when nothing chose a provider and wisp fell back to local Ollama.
+    pub provider_defaulted: bool,
+    pub model: String,
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub mode: String,
+    pub max_steps: u32,
+    pub max_tokens: Option<u32>,
+    pub retries: u32,
+    pub idle_timeout: u64,
+    pub safe_commands: Vec<String>,
+    pub allow: Vec<String>,
+    pub protected: Vec<String>,
+    pub providers: BTreeMap<String, ProviderFile>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Reads `$XDG_CONFIG_HOME/wisp/config.toml`; a missing file is an empty config.
+pub fn load_file() -> Result<File, String> {
+    let path = crate::paths::config_dir().join("config.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => basic_toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), crate::provider::one_line(&e.to_string()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(File::default()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+pub fn default_model(p: ProviderId) -> &'static str {
+    match p {
+        ProviderId::OpenAi => "gpt-4.1-mini",
+        ProviderId::OpenRouter => "openai/gpt-4.1-mini",
+        ProviderId::Anthropic => "claude-sonnet-4-5",
+        ProviderId::Gemini => "gemini-2.5-flash",
+        ProviderId::Ollama => "llama3.2",
+    }
+}
+
+/// The conventional environment variables of each provider: (key, base URL).
+pub fn env_names(p: ProviderId) -> (&'static str, &'static str) {
+    match p {
+        ProviderId::OpenAi => ("OPENAI_API_KEY", "OPENAI_BASE_URL"),
+        ProviderId::OpenRouter => ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL"),
+        ProviderId::Anthropic => ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
+        ProviderId::Gemini => ("GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"),
+        ProviderId::Ollama => ("", "OLLAMA_HOST"),
+    }
+}
+
+fn default_base_url(p: ProviderId) -> &'static str {
+    match p {
+        ProviderId::OpenAi => "https://api.openai.com/v1",
+        ProviderId::OpenRouter => "https://openrouter.ai/api/v1",
+        ProviderId::Anthropic => "https://api.anthropic.com",
+        ProviderId::Gemini => "https://generativelanguage.googleapis.com",
+        ProviderId::Ollama => "http://127.0.0.1:11434",
+    }
+}
+
+/// `OLLAMA_HOST` is `host:port`, with or without a scheme.
+pub fn ollama_url(host: &str) -> String {
+    let h = host.trim().trim_end_matches('/');
+    if h.starts_with("http://") || h.starts_with("https://") {
+        h.to_string()
+    } else {
+        format!("http://{h}")
+    }
+}
+
+impl Settings {
+    pub fn resolve(file: File, cli: &Cli) -> Result<Settings, String> {
+        let chosen = cli.provider.clone().or_else(|| env("WISP_PROVIDER")).or_else(|| file.provider.clone());
+        let provider_defaulted = chosen.is_none();
+        let provider = match chosen {
+            Some(name) => ProviderId::parse(&name).ok_or_else(|| {
+                format!("unknown provider `{name}` (expected openai, openrouter, anthropic, gemini or ollama)")
+            })?,
+            None => ProviderId::Ollama,
+        };
+        let mut s = Settings {
+            provider,
+            provider_defaulted,
+            model: String::new(),
+            base_url: String::new(),
+            api_key: None,
+            mode: cli.mode.clone().or(file.mode.clone()).unwrap_or_else(|| "standard".into()),
+            max_steps: cli.max_steps.or(file.max_steps).unwrap_or(50),
+            max_tokens: file.max_tokens,
+            retries: file.retries.unwrap_or(3),
+            idle_timeout: file.idle_timeout.unwrap_or(120),
+            safe_commands: file.safe_commands,
+            allow: file.allow,
+            protected: file.protected,
+            providers: file.providers,
+        };
+        s.allow.extend(cli.allow.iter().cloned());
+        let model = cli.model.clone().or_else(|| env("WISP_MODEL")).or(file.model);
+        s.select(provider, model);
+        Ok(s)
+    }
+
+    /// Points the settings at a provider: its endpoint, key and model.
+    pub fn select(&mut self, provider: ProviderId, model: Option<String>) {
+        let pf = self.providers.get(provider.as_str()).cloned().unwrap_or_default();
+        let (key_var, url_var) = env_names(provider);
+        let key_var = pf.api_key_env.clone().unwrap_or_else(|| key_var.to_string());
+        self.api_key = if key_var.is_empty() {
+            None
+        } else {
+            env(&key_var).or_else(|| (provider == ProviderId::Gemini).then(|| env("GOOGLE_API_KEY")).flatten())
+        };
+        let url = env(url_var).or(pf.base_url).unwrap_or_else(|| default_base_url(provider).to_string());
+        self.base_url = if provider == ProviderId::Ollama { ollama_url(&url) } else { url };
+        self.model = model.or(pf.model).unwrap_or_else(|| default_model(provider).to_string());
+        self.provider = provider;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_file_parses_and_rejects_typos() {
+        let f: File = basic_toml::from_str(
+            "provider = \"openai\"\nmax_steps = 9\n[providers.openai]\nbase_url = \"http://127.0.0.1:1/v1\"\n",
+        )
+        .expect("parses");
+        assert_eq!(f.max_steps, Some(9));
+        assert_eq!(f.providers["openai"].base_url.as_deref(), Some("http://127.0.0.1:1/v1"));
+        assert!(basic_toml::from_str::<File>("modle = \"x\"").is_err());
+    }
+
+    #[test]
+    fn ollama_host_forms() {
+        assert_eq!(ollama_url("127.0.0.1:11434"), "http://127.0.0.1:11434");
+        assert_eq!(ollama_url("http://h:1/"), "http://h:1");
+    }
+}

@@ -1,0 +1,140 @@
+//! `wisp -p`: one prompt, one turn, the answer on stdout, then exit.
+//!
+//! Formats: `text` streams the answer (tool activity on stderr); `json`
+//! prints one object at the end; `stream-json` prints one JSON object per
+//! line as things happen (schema in README.md).
+
+use crate::agent::turn::TurnEnd;
+use crate::agent::{Agent, AgentEvent, Approval, ApprovalRequest, Approver, EventSink};
+use crate::cli::OutputFormat;
+use crate::config::Settings;
+use crate::permissions::rules::Rule;
+use crate::provider::StopReason;
+use crate::render::{self, Renderer};
+use futures_util::future::LocalBoxFuture;
+use serde_json::{json, Value};
+
+/// Refuses whatever would ask: nobody is there to answer.
+pub struct Refuser;
+
+impl Approver for Refuser {
+    fn ask<'a>(&'a mut self, req: &'a ApprovalRequest<'a>) -> LocalBoxFuture<'a, Approval> {
+        let subject = match req.input.get("command").and_then(Value::as_str) {
+            Some(c) => c.to_string(),
+            None => req.input.get("path").and_then(Value::as_str).unwrap_or("").to_string(),
+        };
+        let rule = Rule::always_for(req.tool, req.kind, &subject);
+        let msg = format!(
+            "`{} {}` needs approval ({}); rerun with --allow '{rule}' or --mode, or ask the user to do it",
+            req.tool, req.summary, req.reason
+        );
+        Box::pin(async move { Approval::Refuse(msg) })
+    }
+}
+
+/// Writes stream-json lines and remembers the answer for the final object.
+struct JsonSink {
+    stream: bool,
+    text: String,
+}
+
+impl JsonSink {
+    fn line(&self, v: Value) {
+        if self.stream {
+            render::println(&v.to_string());
+        }
+    }
+}
+
+impl EventSink for JsonSink {
+    fn event(&mut self, ev: AgentEvent<'_>) {
+        match ev {
+            AgentEvent::Text(t) => {
+                self.text.push_str(t);
+                self.line(json!({"type": "text", "text": t}));
+            }
+            AgentEvent::Thinking(t) => self.line(json!({"type": "thinking", "text": t})),
+            AgentEvent::Status(s) => self.line(json!({"type": "status", "message": s})),
+            AgentEvent::ToolStarted { id, name, input, .. } => {
+                // A new step's text replaces the previous one as "the answer".
+                self.text.clear();
+                self.line(json!({"type": "tool_use", "id": id, "name": name, "input": input}))
+            }
+            AgentEvent::ToolFinished { id, name, output } => self.line(json!({
+                "type": "tool_result", "id": id, "name": name,
+                "content": output.content, "is_error": output.is_error,
+            })),
+            AgentEvent::Usage(u) => self.line(json!({
+                "type": "usage", "input_tokens": u.input, "output_tokens": u.output,
+                "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
+            })),
+        }
+    }
+}
+
+fn stop_name(end: &TurnEnd) -> &'static str {
+    match end {
+        TurnEnd::Done(StopReason::EndTurn | StopReason::ToolUse | StopReason::Other) => "end_turn",
+        TurnEnd::Done(StopReason::MaxTokens) => "max_tokens",
+        TurnEnd::Done(StopReason::Refusal) => "refusal",
+        TurnEnd::Cancelled => "cancelled",
+        TurnEnd::Stopped => "stopped",
+        TurnEnd::MaxSteps(_) => "max_steps",
+        TurnEnd::Error(_) => "error",
+    }
+}
+
+/// Runs the one-shot turn; returns the process exit code.
+pub async fn run(agent: &mut Agent, prompt: &str, format: OutputFormat, styled: bool, settings: &Settings) -> i32 {
+    let max_steps = settings.max_steps;
+    agent.push_user(prompt);
+    let (end, steps) = match format {
+        OutputFormat::Text => {
+            let mut r = Renderer::new(styled, true);
+            let res = agent.turn(&mut r, &mut Refuser, max_steps, None).await;
+            r.finish();
+            res
+        }
+        OutputFormat::Json | OutputFormat::StreamJson => {
+            let mut sink = JsonSink {
+                stream: format == OutputFormat::StreamJson,
+                text: String::new(),
+            };
+            let res = agent.turn(&mut sink, &mut Refuser, max_steps, None).await;
+            let u = agent.usage;
+            let mut result = json!({
+                "type": "result",
+                "result": sink.text,
+                "is_error": matches!(res.0, TurnEnd::Error(_) | TurnEnd::MaxSteps(_)),
+                "stop_reason": stop_name(&res.0),
+                "steps": res.1,
+                "usage": {"input_tokens": u.input, "output_tokens": u.output,
+                          "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write},
+                "provider": agent.provider.id().as_str(),
+                "model": agent.model,
+            });
+            if let TurnEnd::Error(e) = &res.0 {
+                result["error"] = json!(e);
+            }
+            render::println(&result.to_string());
+            res
+        }
+    };
+    let _ = steps;
+    match end {
+        TurnEnd::Done(_) => 0,
+        TurnEnd::Cancelled => {
+            render::eprintln("wisp: cancelled");
+            130
+        }
+        TurnEnd::Stopped => 1,
+        TurnEnd::MaxSteps(n) => {
+            render::eprintln(&format!("wisp: stopped after {n} steps (raise --max-steps)"));
+            1
+        }
+        TurnEnd::Error(e) => {
+            render::eprintln(&format!("wisp: {}", crate::hint_for(settings, &e)));
+            1
+        }
+    }
+}

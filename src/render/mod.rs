@@ -1,0 +1,151 @@
+//! Turns agent events into terminal output: streamed markdown, one line per
+//! tool call, short result summaries. Append-only: the cursor never moves up.
+
+pub mod markdown;
+pub mod style;
+
+use crate::agent::{AgentEvent, EventSink};
+use markdown::MarkdownStream;
+use std::io::{IsTerminal, Write};
+
+/// Whether output gets colours and styling.
+pub fn styled(plain: bool, no_color: bool) -> bool {
+    let dumb = std::env::var("TERM").map(|t| t == "dumb").unwrap_or(false);
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !plain && !no_color && !no_color_env && !dumb && std::io::stdout().is_terminal()
+}
+
+pub fn width() -> usize {
+    termimad::crossterm::terminal::size()
+        .map(|(w, _)| w as usize)
+        .ok()
+        .filter(|w| *w >= 20)
+        .unwrap_or(80)
+}
+
+/// Standard output that ends the process quietly when the reader goes away
+/// (`wisp -p ... | head -1`), instead of failing or panicking.
+pub struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        quiet_on_broken_pipe(std::io::stdout().write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        quiet_on_broken_pipe(std::io::stdout().flush())
+    }
+}
+
+fn quiet_on_broken_pipe<T>(r: std::io::Result<T>) -> std::io::Result<T> {
+    if let Err(e) = &r {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+    r
+}
+
+/// Writes a line to stdout (listings, notes), quietly on a closed pipe.
+pub fn println(s: &str) {
+    let mut out = Stdout;
+    let _ = out.write_all(s.as_bytes());
+    if !s.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+}
+
+/// Writes a line to stderr; errors there have nowhere else to go.
+pub fn eprintln(s: &str) {
+    let mut err = std::io::stderr();
+    let _ = err.write_all(s.as_bytes());
+    if !s.ends_with('\n') {
+        let _ = err.write_all(b"\n");
+    }
+}
+
+/// The renderer the REPL and `-p text` use.
+pub struct Renderer {
+    md: MarkdownStream,
+    pub styled: bool,
+    /// `-p` keeps stdout for the answer alone; tool activity goes to stderr.
+    tools_to_stderr: bool,
+    thinking_shown: bool,
+}
+
+impl Renderer {
+    pub fn new(styled: bool, tools_to_stderr: bool) -> Self {
+        Renderer {
+            md: MarkdownStream::new(width(), styled),
+            styled,
+            tools_to_stderr,
+            thinking_shown: false,
+        }
+    }
+
+    /// Ends the current answer: prints what is still buffered.
+    pub fn finish(&mut self) {
+        let _ = self.md.finish(&mut Stdout);
+        let _ = Stdout.flush();
+        self.thinking_shown = false;
+    }
+
+    fn side(&mut self, s: &str) {
+        if self.tools_to_stderr {
+            let _ = std::io::stderr().write_all(s.as_bytes());
+        } else {
+            let _ = Stdout.write_all(s.as_bytes());
+            let _ = Stdout.flush();
+        }
+    }
+
+    pub fn error(&mut self, msg: &str) {
+        self.finish();
+        let line = style::error_line(msg, self.styled && std::io::stderr().is_terminal());
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+
+    pub fn note(&mut self, msg: &str) {
+        self.finish();
+        let line = style::note_line(msg, self.styled);
+        self.side(&line);
+    }
+}
+
+impl EventSink for Renderer {
+    fn event(&mut self, ev: AgentEvent<'_>) {
+        match ev {
+            AgentEvent::Text(t) => {
+                let _ = self.md.push(t, &mut Stdout);
+                let _ = Stdout.flush();
+            }
+            AgentEvent::Thinking(_) => {
+                if self.styled && !self.thinking_shown {
+                    self.thinking_shown = true;
+                    self.side(&style::note_line("thinking…", true));
+                }
+            }
+            AgentEvent::Status(s) => {
+                let line = style::note_line(s, self.styled);
+                let _ = std::io::stderr().write_all(line.as_bytes());
+            }
+            AgentEvent::ToolStarted { name, summary, .. } => {
+                self.finish();
+                let line = style::tool_line(name, summary, self.styled);
+                self.side(&line);
+            }
+            AgentEvent::ToolFinished { output, .. } => {
+                let mut s = String::new();
+                if let Some(d) = &output.diff {
+                    if !output.is_error {
+                        let path = d.path.display().to_string();
+                        s.push_str(&style::diff(d.old.as_deref(), &d.new, &path, self.styled));
+                    }
+                }
+                s.push_str(&style::result_line(&output.content, output.is_error, self.styled));
+                self.side(&s);
+            }
+            AgentEvent::Usage(_) => {}
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Asking the user on the terminal (or the script) whether a tool may run.
+//! Answers are typed letters, never arrow-key menus, so screen readers work.
+
+use super::input::{Input, Line};
+use crate::agent::{Approval, ApprovalRequest, Approver};
+use crate::render::{self, style};
+use futures_util::future::LocalBoxFuture;
+use std::rc::Rc;
+
+pub struct AskUser {
+    pub input: Rc<Input>,
+    pub styled: bool,
+}
+
+/// Parses a typed answer: `y`, `n [reason]`, `a`, `q`.
+pub fn parse_answer(s: &str) -> Option<Approval> {
+    let s = s.trim();
+    let (word, rest) = match s.split_once(char::is_whitespace) {
+        Some((w, r)) => (w, r.trim()),
+        None => (s, ""),
+    };
+    match word.to_ascii_lowercase().as_str() {
+        "y" | "yes" => Some(Approval::Yes),
+        "a" | "always" => Some(Approval::Always),
+        "q" | "quit" | "stop" => Some(Approval::Stop),
+        "n" | "no" => Some(Approval::No((!rest.is_empty()).then(|| rest.to_string()))),
+        _ => None,
+    }
+}
+
+impl Approver for AskUser {
+    fn ask<'a>(&'a mut self, req: &'a ApprovalRequest<'a>) -> LocalBoxFuture<'a, Approval> {
+        Box::pin(async move {
+            if let Some(d) = req.diff {
+                let path = d.path.display().to_string();
+                render::println(style::diff(d.old.as_deref(), &d.new, &path, self.styled).trim_end());
+            }
+            let what = if req.summary.is_empty() { req.tool.to_string() } else { format!("{} {}", req.tool, req.summary) };
+            render::println(&format!("ask: {what}  (in {}; {})", req.cwd.display(), req.reason));
+            for _ in 0..3 {
+                let prompt = "allow? [y]es [n]o [a]lways [q]uit: ";
+                let line = if self.input.is_tty() {
+                    self.input.read(prompt).await
+                } else {
+                    render::println(prompt.trim_end());
+                    self.input.read("").await
+                };
+                match line {
+                    Line::Text(t) => match parse_answer(&t) {
+                        Some(a) => return a,
+                        None => render::println("answer y, n (optionally with a reason), a or q"),
+                    },
+                    Line::Interrupted | Line::Eof => return Approval::Stop,
+                }
+            }
+            Approval::No(None)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers() {
+        assert_eq!(parse_answer("y"), Some(Approval::Yes));
+        assert_eq!(parse_answer(" Yes "), Some(Approval::Yes));
+        assert_eq!(parse_answer("n"), Some(Approval::No(None)));
+        assert_eq!(parse_answer("n use the tests dir"), Some(Approval::No(Some("use the tests dir".into()))));
+        assert_eq!(parse_answer("a"), Some(Approval::Always));
+        assert_eq!(parse_answer("q"), Some(Approval::Stop));
+        assert_eq!(parse_answer("maybe"), None);
+    }
+}

@@ -1,0 +1,76 @@
+//! The slash-command table: one entry per command drives dispatch, `/help`
+//! and tab completion (and, later, ACP's available commands).
+
+use super::Repl;
+use crate::render;
+
+/// A slash command as users see it.
+pub struct Command {
+    pub name: &'static str,
+    pub args: &'static str,
+    pub help: &'static str,
+}
+
+pub const COMMANDS: &[Command] = &[
+    Command { name: "help", args: "", help: "list commands" },
+    Command { name: "clear", args: "", help: "start a fresh conversation (same settings)" },
+    Command { name: "model", args: "[NAME]", help: "show or switch the model" },
+    Command { name: "tools", args: "", help: "list the tools the model can use" },
+    Command { name: "quit", args: "", help: "leave wisp (also /exit, Ctrl-D)" },
+];
+
+/// What the REPL does after a command.
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+/// Names for completion, with the leading slash.
+pub fn names() -> Vec<String> {
+    let mut v: Vec<String> = COMMANDS.iter().map(|c| format!("/{}", c.name)).collect();
+    v.push("/exit".into());
+    v
+}
+
+/// Runs `/name args`.
+pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
+    match name {
+        "help" => help(),
+        "clear" => {
+            repl.agent.conv.messages.clear();
+            render::println("conversation cleared");
+        }
+        "model" => {
+            if args.is_empty() {
+                render::println(&format!("{} {}", repl.agent.provider.id(), repl.agent.model));
+            } else {
+                repl.agent.model = args.to_string();
+                render::println(&format!("model: {}", repl.agent.model));
+            }
+        }
+        "tools" => {
+            let rows: Vec<(String, String, String)> = repl
+                .agent
+                .tools
+                .iter()
+                .map(|t| (t.name().to_string(), t.kind().as_str().to_string(), t.description().to_string()))
+                .collect();
+            let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+            for (n, k, d) in rows {
+                render::println(&format!("{n:w$}  {k:8}  {d}"));
+            }
+        }
+        "quit" | "exit" => return Flow::Quit,
+        _ => repl.error(&format!("unknown command /{name} (try /help)")),
+    }
+    Flow::Continue
+}
+
+fn help() {
+    let w = COMMANDS.iter().map(|c| c.name.len() + c.args.len() + 2).max().unwrap_or(0);
+    for c in COMMANDS {
+        let left = if c.args.is_empty() { format!("/{}", c.name) } else { format!("/{} {}", c.name, c.args) };
+        render::println(&format!("{left:w$}  {}", c.help));
+    }
+    render::println("Type a request to send it to the model. A line ending in \\ continues. Ctrl-C stops a step.");
+}

@@ -1,0 +1,186 @@
+//! Where typed lines come from: rustyline on a terminal, plain lines from a
+//! pipe (a scripted session). Approvals read from the same source.
+
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
+use rustyline::error::ReadlineError;
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::history::FileHistory;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{Context, Editor, Helper};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// One read from the user.
+#[derive(Debug, PartialEq)]
+pub enum Line {
+    Text(String),
+    /// Ctrl-C at the prompt.
+    Interrupted,
+    /// Ctrl-D or end of the piped script.
+    Eof,
+}
+
+type Ed = Editor<WispHelper, FileHistory>;
+
+pub enum Input {
+    Tty { editor: Arc<Mutex<Ed>>, history: PathBuf },
+    Piped,
+}
+
+impl Input {
+    /// A terminal editor with history at `history` and completion of `commands`.
+    pub fn tty(history: PathBuf, commands: Vec<String>) -> Result<Input, String> {
+        let config = rustyline::Config::builder()
+            .auto_add_history(false)
+            .completion_type(rustyline::CompletionType::List)
+            .max_history_size(2000)
+            .map_err(|e| e.to_string())?
+            .build();
+        let mut ed: Ed = Editor::with_config(config).map_err(|e| format!("terminal: {e}"))?;
+        ed.set_helper(Some(WispHelper {
+            commands,
+            files: FilenameCompleter::new(),
+        }));
+        let _ = ed.load_history(&history);
+        Ok(Input::Tty {
+            editor: Arc::new(Mutex::new(ed)),
+            history,
+        })
+    }
+
+    pub fn is_tty(&self) -> bool {
+        matches!(self, Input::Tty { .. })
+    }
+
+    /// Reads one logical line; a trailing `\` continues it on the next line.
+    pub async fn read(&self, prompt: &str) -> Line {
+        match self {
+            Input::Tty { editor, .. } => {
+                let editor = editor.clone();
+                let prompt = prompt.to_string();
+                let res = tokio::task::spawn_blocking(move || match editor.lock() {
+                    Ok(mut ed) => ed.readline(&prompt),
+                    Err(_) => Err(ReadlineError::Eof),
+                })
+                .await;
+                match res {
+                    Ok(Ok(text)) => Line::Text(join_continuations(&text)),
+                    Ok(Err(ReadlineError::Interrupted)) => Line::Interrupted,
+                    _ => Line::Eof,
+                }
+            }
+            Input::Piped => {
+                let res = tokio::task::spawn_blocking(|| {
+                    let stdin = std::io::stdin();
+                    let mut lock = stdin.lock();
+                    let mut out = String::new();
+                    loop {
+                        let mut s = String::new();
+                        match lock.read_line(&mut s) {
+                            Ok(0) | Err(_) if out.is_empty() => return None,
+                            Ok(0) | Err(_) => return Some(out),
+                            Ok(_) => {}
+                        }
+                        let s = s.trim_end_matches(['\n', '\r']);
+                        match s.strip_suffix('\\') {
+                            Some(head) => {
+                                out.push_str(head);
+                                out.push('\n');
+                            }
+                            None => {
+                                out.push_str(s);
+                                return Some(out);
+                            }
+                        }
+                    }
+                })
+                .await;
+                match res {
+                    Ok(Some(t)) => Line::Text(t),
+                    _ => Line::Eof,
+                }
+            }
+        }
+    }
+
+    /// Records a submitted line in the persistent history.
+    pub fn remember(&self, line: &str) {
+        if let Input::Tty { editor, history } = self {
+            if let Ok(mut ed) = editor.lock() {
+                let _ = ed.add_history_entry(line);
+                if let Some(dir) = history.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                let _ = ed.append_history(history);
+            }
+        }
+    }
+}
+
+/// rustyline hands back `a\` + newline + `b` for continued lines.
+fn join_continuations(text: &str) -> String {
+    text.replace("\\\n", "\n")
+}
+
+pub struct WispHelper {
+    commands: Vec<String>,
+    files: FilenameCompleter,
+}
+
+impl Completer for WispHelper {
+    type Candidate = Pair;
+
+    fn complete(&self, line: &str, pos: usize, ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let head = &line[..pos];
+        if head.starts_with('/') && !head.contains(' ') {
+            let found = self
+                .commands
+                .iter()
+                .filter(|c| c.starts_with(head))
+                .map(|c| Pair {
+                    display: c.clone(),
+                    replacement: format!("{c} "),
+                })
+                .collect();
+            return Ok((0, found));
+        }
+        // `@path` attaches a file: complete the path after the `@`.
+        let word_start = head.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
+        if head[word_start..].starts_with('@') {
+            let (start, found) = self.files.complete(&line[word_start + 1..], pos - word_start - 1, ctx)?;
+            return Ok((start + word_start + 1, found));
+        }
+        self.files.complete(line, pos, ctx)
+    }
+}
+
+impl Hinter for WispHelper {
+    type Hint = String;
+}
+
+impl Highlighter for WispHelper {}
+
+impl Validator for WispHelper {
+    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        if ctx.input().ends_with('\\') {
+            Ok(ValidationResult::Incomplete)
+        } else {
+            Ok(ValidationResult::Valid(None))
+        }
+    }
+}
+
+impl Helper for WispHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continuation_lines_are_joined() {
+        assert_eq!(join_continuations("first\\\nsecond"), "first\nsecond");
+        assert_eq!(join_continuations("plain"), "plain");
+    }
+}
