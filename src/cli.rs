@@ -82,7 +82,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
                     "text" => OutputFormat::Text,
                     "json" => OutputFormat::Json,
                     "stream-json" => OutputFormat::StreamJson,
-                    _ => return Err(format!("--output-format: unknown format `{v}` (text, json, stream-json)")),
+                    _ => {
+                        return Err(format!(
+                            "--output-format: unknown format `{v}` (text, json, stream-json)"
+                        ))
+                    }
                 });
             }
             "--provider" => cli.provider = Some(take("--provider")?),
@@ -90,7 +94,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             "--mode" => {
                 let v = take("--mode")?;
                 if crate::permissions::Mode::parse(&v).is_none() {
-                    return Err(format!("--mode: unknown mode `{v}` (restrictive, guarded, accept-edits, standard)"));
+                    return Err(format!(
+                        "--mode: unknown mode `{v}` (restrictive, guarded, accept-edits, standard)"
+                    ));
                 }
                 cli.mode = Some(v);
             }
@@ -98,7 +104,12 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             "--allow" => cli.allow.push(take("--allow")?),
             "--max-steps" => {
                 let v = take("--max-steps")?;
-                cli.max_steps = Some(v.parse().ok().filter(|n| *n > 0).ok_or(format!("--max-steps: `{v}` is not a positive number"))?);
+                cli.max_steps = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or(format!("--max-steps: `{v}` is not a positive number"))?,
+                );
             }
             "--plain" => cli.plain = true,
             "--no-color" => cli.no_color = true,
@@ -107,7 +118,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             "--" => {
                 words.extend(args.by_ref());
             }
-            f if f.starts_with('-') && f.len() > 1 => return Err(format!("unknown option `{f}` (see wisp --help)")),
+            f if f.starts_with('-') && f.len() > 1 => {
+                return Err(format!("unknown option `{f}` (see wisp --help)"))
+            }
             _ => words.push(arg),
         }
     }
@@ -136,7 +149,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_input_in_one_line() {
-        assert_eq!(p(&["--bogus"]).err().as_deref(), Some("unknown option `--bogus` (see wisp --help)"));
+        assert_eq!(
+            p(&["--bogus"]).err().as_deref(),
+            Some("unknown option `--bogus` (see wisp --help)")
+        );
         assert!(p(&["--model"]).is_err());
         assert!(p(&["--mode", "wild"]).is_err());
         assert!(p(&["--output-format", "xml"]).is_err());

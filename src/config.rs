@@ -60,7 +60,13 @@ fn env(name: &str) -> Option<String> {
 pub fn load_file() -> Result<File, String> {
     let path = crate::paths::config_dir().join("config.toml");
     match std::fs::read_to_string(&path) {
-        Ok(text) => basic_toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), crate::provider::one_line(&e.to_string()))),
+        Ok(text) => basic_toml::from_str(&text).map_err(|e| {
+            format!(
+                "{}: {}",
+                path.display(),
+                crate::provider::one_line(&e.to_string())
+            )
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(File::default()),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
@@ -109,7 +115,11 @@ pub fn ollama_url(host: &str) -> String {
 
 impl Settings {
     pub fn resolve(file: File, cli: &Cli) -> Result<Settings, String> {
-        let chosen = cli.provider.clone().or_else(|| env("WISP_PROVIDER")).or_else(|| file.provider.clone());
+        let chosen = cli
+            .provider
+            .clone()
+            .or_else(|| env("WISP_PROVIDER"))
+            .or_else(|| file.provider.clone());
         let provider_defaulted = chosen.is_none();
         let provider = match chosen {
             Some(name) => ProviderId::parse(&name).ok_or_else(|| {
@@ -123,7 +133,11 @@ impl Settings {
             model: String::new(),
             base_url: String::new(),
             api_key: None,
-            mode: cli.mode.clone().or(file.mode.clone()).unwrap_or_else(|| "standard".into()),
+            mode: cli
+                .mode
+                .clone()
+                .or(file.mode.clone())
+                .unwrap_or_else(|| "standard".into()),
             max_steps: cli.max_steps.or(file.max_steps).unwrap_or(50),
             max_tokens: file.max_tokens,
             retries: file.retries.unwrap_or(3),
@@ -134,24 +148,47 @@ impl Settings {
             providers: file.providers,
         };
         s.allow.extend(cli.allow.iter().cloned());
-        let model = cli.model.clone().or_else(|| env("WISP_MODEL")).or(file.model);
+        let model = cli
+            .model
+            .clone()
+            .or_else(|| env("WISP_MODEL"))
+            .or(file.model);
         s.select(provider, model);
         Ok(s)
     }
 
     /// Points the settings at a provider: its endpoint, key and model.
     pub fn select(&mut self, provider: ProviderId, model: Option<String>) {
-        let pf = self.providers.get(provider.as_str()).cloned().unwrap_or_default();
+        let pf = self
+            .providers
+            .get(provider.as_str())
+            .cloned()
+            .unwrap_or_default();
         let (key_var, url_var) = env_names(provider);
-        let key_var = pf.api_key_env.clone().unwrap_or_else(|| key_var.to_string());
+        let key_var = pf
+            .api_key_env
+            .clone()
+            .unwrap_or_else(|| key_var.to_string());
         self.api_key = if key_var.is_empty() {
             None
         } else {
-            env(&key_var).or_else(|| (provider == ProviderId::Gemini).then(|| env("GOOGLE_API_KEY")).flatten())
+            env(&key_var).or_else(|| {
+                (provider == ProviderId::Gemini)
+                    .then(|| env("GOOGLE_API_KEY"))
+                    .flatten()
+            })
         };
-        let url = env(url_var).or(pf.base_url).unwrap_or_else(|| default_base_url(provider).to_string());
-        self.base_url = if provider == ProviderId::Ollama { ollama_url(&url) } else { url };
-        self.model = model.or(pf.model).unwrap_or_else(|| default_model(provider).to_string());
+        let url = env(url_var)
+            .or(pf.base_url)
+            .unwrap_or_else(|| default_base_url(provider).to_string());
+        self.base_url = if provider == ProviderId::Ollama {
+            ollama_url(&url)
+        } else {
+            url
+        };
+        self.model = model
+            .or(pf.model)
+            .unwrap_or_else(|| default_model(provider).to_string());
         self.provider = provider;
     }
 }
@@ -167,7 +204,10 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(f.max_steps, Some(9));
-        assert_eq!(f.providers["openai"].base_url.as_deref(), Some("http://127.0.0.1:1/v1"));
+        assert_eq!(
+            f.providers["openai"].base_url.as_deref(),
+            Some("http://127.0.0.1:1/v1")
+        );
         assert!(basic_toml::from_str::<File>("modle = \"x\"").is_err());
     }
 

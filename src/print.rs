@@ -21,7 +21,12 @@ impl Approver for Refuser {
     fn ask<'a>(&'a mut self, req: &'a ApprovalRequest<'a>) -> LocalBoxFuture<'a, Approval> {
         let subject = match req.input.get("command").and_then(Value::as_str) {
             Some(c) => c.to_string(),
-            None => req.input.get("path").and_then(Value::as_str).unwrap_or("").to_string(),
+            None => req
+                .input
+                .get("path")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
         };
         let rule = Rule::always_for(req.tool, req.kind, &subject);
         let msg = format!(
@@ -55,7 +60,9 @@ impl EventSink for JsonSink {
             }
             AgentEvent::Thinking(t) => self.line(json!({"type": "thinking", "text": t})),
             AgentEvent::Status(s) => self.line(json!({"type": "status", "message": s})),
-            AgentEvent::ToolStarted { id, name, input, .. } => {
+            AgentEvent::ToolStarted {
+                id, name, input, ..
+            } => {
                 // A new step's text replaces the previous one as "the answer".
                 self.text.clear();
                 self.line(json!({"type": "tool_use", "id": id, "name": name, "input": input}))
@@ -85,7 +92,13 @@ fn stop_name(end: &TurnEnd) -> &'static str {
 }
 
 /// Runs the one-shot turn; returns the process exit code.
-pub async fn run(agent: &mut Agent, prompt: &str, format: OutputFormat, styled: bool, settings: &Settings) -> i32 {
+pub async fn run(
+    agent: &mut Agent,
+    prompt: &str,
+    format: OutputFormat,
+    styled: bool,
+    settings: &Settings,
+) -> i32 {
     let max_steps = settings.max_steps;
     agent.push_user(prompt);
     let (end, steps) = match format {
@@ -129,7 +142,9 @@ pub async fn run(agent: &mut Agent, prompt: &str, format: OutputFormat, styled: 
         }
         TurnEnd::Stopped => 1,
         TurnEnd::MaxSteps(n) => {
-            render::eprintln(&format!("wisp: stopped after {n} steps (raise --max-steps)"));
+            render::eprintln(&format!(
+                "wisp: stopped after {n} steps (raise --max-steps)"
+            ));
             1
         }
         TurnEnd::Error(e) => {

@@ -112,7 +112,11 @@ impl Agent {
     }
 
     /// One model call and the tool calls it asks for.
-    pub async fn step(&mut self, sink: &mut dyn EventSink, approver: &mut dyn Approver) -> StepOutcome {
+    pub async fn step(
+        &mut self,
+        sink: &mut dyn EventSink,
+        approver: &mut dyn Approver,
+    ) -> StepOutcome {
         self.conv.repair();
         let cancel = self.ctx.cancel.clone();
         let specs: Vec<ToolSpec> = self.tools.specs();
@@ -207,7 +211,9 @@ impl Agent {
             summary: &summary,
             input,
         });
-        let (output, outcome) = self.check_and_run(tool, name, input, kind, &summary, approver).await;
+        let (output, outcome) = self
+            .check_and_run(tool, name, input, kind, &summary, approver)
+            .await;
         sink.event(AgentEvent::ToolFinished {
             id,
             name,
@@ -228,7 +234,10 @@ impl Agent {
         let Some(tool) = tool else {
             let known: Vec<&str> = self.tools.iter().map(|t| t.name()).collect();
             return (
-                ToolOutput::err(format!("unknown tool `{name}`; available: {}", known.join(", "))),
+                ToolOutput::err(format!(
+                    "unknown tool `{name}`; available: {}",
+                    known.join(", ")
+                )),
                 StepOutcome::WantsMore,
             );
         };
@@ -243,7 +252,12 @@ impl Agent {
         }
         match self.policy.decide(tool.as_ref(), input, &self.ctx.cwd) {
             Decision::Allow => {}
-            Decision::Deny(why) => return (ToolOutput::err(format!("denied: {why}")), StepOutcome::WantsMore),
+            Decision::Deny(why) => {
+                return (
+                    ToolOutput::err(format!("denied: {why}")),
+                    StepOutcome::WantsMore,
+                )
+            }
             Decision::Ask(why) => {
                 let diff = tool.preview(input, &self.ctx).await;
                 let req = ApprovalRequest {
@@ -260,14 +274,24 @@ impl Agent {
                     Approval::Always => self.policy.remember(tool.as_ref(), input),
                     Approval::No(reason) => {
                         let msg = match reason {
-                            Some(r) if !r.trim().is_empty() => format!("denied by user: {}", r.trim()),
+                            Some(r) if !r.trim().is_empty() => {
+                                format!("denied by user: {}", r.trim())
+                            }
                             _ => "denied by user".to_string(),
                         };
                         return (ToolOutput::err(msg), StepOutcome::WantsMore);
                     }
-                    Approval::Refuse(msg) => return (ToolOutput::err(format!("denied: {msg}")), StepOutcome::WantsMore),
+                    Approval::Refuse(msg) => {
+                        return (
+                            ToolOutput::err(format!("denied: {msg}")),
+                            StepOutcome::WantsMore,
+                        )
+                    }
                     Approval::Stop => {
-                        return (ToolOutput::err("denied: the user stopped the turn"), StepOutcome::Stopped)
+                        return (
+                            ToolOutput::err("denied: the user stopped the turn"),
+                            StepOutcome::Stopped,
+                        )
                     }
                 }
             }

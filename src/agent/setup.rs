@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, String> {
     let provider = provider::build(settings)?;
-    let mode = Mode::parse(&settings.mode).ok_or_else(|| format!("unknown mode `{}`", settings.mode))?;
+    let mode =
+        Mode::parse(&settings.mode).ok_or_else(|| format!("unknown mode `{}`", settings.mode))?;
     let mut policy = Policy::new(mode, &cwd);
     policy.yolo = yolo;
     policy.safe_commands = settings.safe_commands.clone();

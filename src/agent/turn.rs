@@ -16,7 +16,9 @@ pub enum TurnEnd {
 /// Pauses between steps (`/step`): Some(text) steers, None continues; the
 /// front end returns Err(()) to end the turn.
 pub trait Pause {
-    fn between_steps(&mut self) -> futures_util::future::LocalBoxFuture<'_, Result<Option<String>, ()>>;
+    fn between_steps(
+        &mut self,
+    ) -> futures_util::future::LocalBoxFuture<'_, Result<Option<String>, ()>>;
 }
 
 impl Agent {

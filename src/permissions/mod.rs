@@ -24,7 +24,12 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::Restrictive, Mode::Guarded, Mode::AcceptEdits, Mode::Standard];
+    pub const ALL: [Mode; 4] = [
+        Mode::Restrictive,
+        Mode::Guarded,
+        Mode::AcceptEdits,
+        Mode::Standard,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -45,7 +50,9 @@ impl Mode {
             Mode::Restrictive => "every tool call asks, reads included",
             Mode::Guarded => "reads and searches in the workspace run; edits and commands ask",
             Mode::AcceptEdits => "reads and edits in the workspace run; commands ask",
-            Mode::Standard => "reads, edits in the workspace and safe commands run; other commands ask",
+            Mode::Standard => {
+                "reads, edits in the workspace and safe commands run; other commands ask"
+            }
         }
     }
 
@@ -105,7 +112,9 @@ impl Policy {
         }
         // Paths leaving the workspace (or protected inside it) always ask.
         let path = match kind {
-            ToolKind::Read | ToolKind::Edit | ToolKind::Search => Some(input.get("path").and_then(Value::as_str).unwrap_or(".")),
+            ToolKind::Read | ToolKind::Edit | ToolKind::Search => {
+                Some(input.get("path").and_then(Value::as_str).unwrap_or("."))
+            }
             _ => None,
         };
         if let Some(p) = path {
@@ -114,19 +123,28 @@ impl Policy {
             }
         }
         let subject = rules::subject(name, input, &self.root, cwd);
-        if self.allow.iter().chain(&self.remembered).any(|r| r.matches(name, &subject)) {
+        if self
+            .allow
+            .iter()
+            .chain(&self.remembered)
+            .any(|r| r.matches(name, &subject))
+        {
             return Decision::Allow;
         }
         match (kind, self.mode) {
-            (_, Mode::Restrictive) => Decision::Ask(format!("{} mode asks for every tool", self.mode.as_str())),
+            (_, Mode::Restrictive) => {
+                Decision::Ask(format!("{} mode asks for every tool", self.mode.as_str()))
+            }
             (ToolKind::Read | ToolKind::Search, _) => Decision::Allow,
             (ToolKind::Edit, Mode::AcceptEdits | Mode::Standard) => Decision::Allow,
             (ToolKind::Edit, _) => Decision::Ask("edits a file".into()),
-            (ToolKind::Execute, Mode::Standard) => match command.map(|c| shell::classify(c, &self.safe_commands)) {
-                Some(shell::Class::ReadOnly | shell::Class::Build) => Decision::Allow,
-                Some(shell::Class::Ask(why)) => Decision::Ask(why),
-                None => Decision::Ask("runs a command".into()),
-            },
+            (ToolKind::Execute, Mode::Standard) => {
+                match command.map(|c| shell::classify(c, &self.safe_commands)) {
+                    Some(shell::Class::ReadOnly | shell::Class::Build) => Decision::Allow,
+                    Some(shell::Class::Ask(why)) => Decision::Ask(why),
+                    None => Decision::Ask("runs a command".into()),
+                }
+            }
             (ToolKind::Execute, _) => Decision::Ask("runs a command".into()),
             _ => Decision::Ask(format!("{name} is not a built-in read-only tool")),
         }
@@ -135,6 +153,7 @@ impl Policy {
     /// Remembers an "always" answer: this command prefix, this tool on this path.
     pub fn remember(&mut self, tool: &dyn Tool, input: &Value) {
         let subject = rules::subject(tool.name(), input, &self.root, &self.root);
-        self.remembered.push(Rule::always_for(tool.name(), tool.kind(), &subject));
+        self.remembered
+            .push(Rule::always_for(tool.name(), tool.kind(), &subject));
     }
 }

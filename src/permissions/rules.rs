@@ -19,7 +19,10 @@ impl Rule {
             return Err("empty allow rule".into());
         }
         match s.find('(') {
-            None => Ok(Rule { tool: s.to_string(), arg: None }),
+            None => Ok(Rule {
+                tool: s.to_string(),
+                arg: None,
+            }),
             Some(i) => {
                 let Some(inner) = s[i + 1..].strip_suffix(')') else {
                     return Err(format!("allow rule `{s}`: missing `)`"));
@@ -43,7 +46,10 @@ impl Rule {
             ToolKind::Edit | ToolKind::Read => Some(subject.to_string()),
             _ => None,
         };
-        Rule { tool: tool.to_string(), arg }
+        Rule {
+            tool: tool.to_string(),
+            arg,
+        }
     }
 
     pub fn matches(&self, tool: &str, subject: &str) -> bool {

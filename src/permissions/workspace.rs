@@ -16,7 +16,10 @@ pub fn canonical(p: &Path) -> PathBuf {
             }
             return normalize(&out);
         }
-        match (existing.file_name().map(|f| f.to_os_string()), existing.parent()) {
+        match (
+            existing.file_name().map(|f| f.to_os_string()),
+            existing.parent(),
+        ) {
             (Some(name), Some(parent)) => {
                 rest.push(name);
                 existing = parent.to_path_buf();
@@ -48,7 +51,10 @@ pub fn check(root: &Path, cwd: &Path, path: &str, protected: &[String]) -> Optio
     let Ok(rel) = full.strip_prefix(root) else {
         return Some(format!("{} is outside the workspace", full.display()));
     };
-    let first = rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned());
+    let first = rel
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
     match first.as_deref() {
         Some(".git") => return Some("inside .git/ (hooks there run code)".into()),
         Some(".wisp") => return Some("wisp's project config".into()),
@@ -80,7 +86,10 @@ mod tests {
         assert_eq!(check(&root, &root, "new/dir/file.rs", &[]), None);
         assert!(check(&root, &root, "../outside/x", &[]).is_some());
         assert!(check(&root, &root, "/etc/passwd", &[]).is_some());
-        assert!(check(&root, &root, "link/x", &[]).is_some(), "symlink out of the workspace");
+        assert!(
+            check(&root, &root, "link/x", &[]).is_some(),
+            "symlink out of the workspace"
+        );
         assert!(check(&root, &root, ".git/hooks/pre-commit", &[]).is_some());
         assert!(check(&root, &root, "src/../.git/config", &[]).is_some());
         assert!(check(&root, &root, ".mcp.json", &[]).is_some());

@@ -40,7 +40,8 @@ impl Http {
         body: &Value,
         sink: &mut DeltaSink<'_>,
     ) -> Result<reqwest::Response, ProviderError> {
-        let payload = serde_json::to_vec(body).map_err(|e| ProviderError::new(provider, e.to_string()))?;
+        let payload =
+            serde_json::to_vec(body).map_err(|e| ProviderError::new(provider, e.to_string()))?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -88,7 +89,10 @@ impl Http {
         for (k, v) in headers {
             req = req.header(*k, v);
         }
-        let resp = req.send().await.map_err(|e| connect_error(provider, url, &e))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| connect_error(provider, url, &e))?;
         if !resp.status().is_success() {
             return Err(status_error(provider, resp).await);
         }
@@ -96,7 +100,8 @@ impl Http {
             .bytes()
             .await
             .map_err(|e| ProviderError::new(provider, e.to_string()))?;
-        serde_json::from_slice(&bytes).map_err(|e| ProviderError::new(provider, format!("bad JSON from {url}: {e}")))
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ProviderError::new(provider, format!("bad JSON from {url}: {e}")))
     }
 
     /// Reads a streaming body, calling `on_chunk` for each piece of bytes.
@@ -114,12 +119,18 @@ impl Http {
                 Err(_) => {
                     return Err(ProviderError::new(
                         provider,
-                        format!("stream stalled: nothing received for {}s", self.idle_timeout.as_secs()),
+                        format!(
+                            "stream stalled: nothing received for {}s",
+                            self.idle_timeout.as_secs()
+                        ),
                     ))
                 }
                 Ok(None) => return Ok(()),
                 Ok(Some(Err(e))) => {
-                    return Err(ProviderError::new(provider, format!("stream broke: {}", error_chain(&e))))
+                    return Err(ProviderError::new(
+                        provider,
+                        format!("stream broke: {}", error_chain(&e)),
+                    ))
                 }
                 Ok(Some(Ok(bytes))) => on_chunk(&bytes)?,
             }
@@ -202,9 +213,21 @@ mod tests {
 
     #[test]
     fn error_messages_from_common_shapes() {
-        assert_eq!(error_message(r#"{"error":{"message":"bad key","type":"x"}}"#, 401), "bad key");
-        assert_eq!(error_message(r#"{"error":"model not found"}"#, 404), "model not found");
-        assert_eq!(error_message(r#"[{"error":{"code":400,"message":"API key not valid"}}]"#, 400), "API key not valid");
+        assert_eq!(
+            error_message(r#"{"error":{"message":"bad key","type":"x"}}"#, 401),
+            "bad key"
+        );
+        assert_eq!(
+            error_message(r#"{"error":"model not found"}"#, 404),
+            "model not found"
+        );
+        assert_eq!(
+            error_message(
+                r#"[{"error":{"code":400,"message":"API key not valid"}}]"#,
+                400
+            ),
+            "API key not valid"
+        );
         assert_eq!(error_message("", 503), "Service Unavailable");
         assert_eq!(error_message("upstream down\n", 502), "upstream down");
     }

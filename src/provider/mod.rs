@@ -69,7 +69,9 @@ pub enum Delta<'a> {
     Text(&'a str),
     Thinking(&'a str),
     /// A tool call began; its arguments are still streaming.
-    ToolCall { name: &'a str },
+    ToolCall {
+        name: &'a str,
+    },
     /// Not from the model: a note such as "retrying in 2s after HTTP 429".
     Status(&'a str),
 }
@@ -182,6 +184,8 @@ pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
             headers: Vec::new(),
             http,
         })),
-        other => Err(format!("provider `{other}` is not supported yet; use openai, openrouter or ollama")),
+        other => Err(format!(
+            "provider `{other}` is not supported yet; use openai, openrouter or ollama"
+        )),
     }
 }

@@ -33,7 +33,8 @@ impl Provider for OpenAi {
             let name = self.id.as_str();
             let body = request_body(&req);
             let url = format!("{}/chat/completions", self.base_url.trim_end_matches('/'));
-            let mut headers: Vec<(&str, String)> = self.headers.iter().map(|(k, v)| (*k, v.clone())).collect();
+            let mut headers: Vec<(&str, String)> =
+                self.headers.iter().map(|(k, v)| (*k, v.clone())).collect();
             if let Some(key) = &self.api_key {
                 headers.push(("authorization", format!("Bearer {key}")));
             }
@@ -203,11 +204,19 @@ impl Decoder {
         })?;
         if v.get("error").is_some() {
             let msg = json_error_message(&v).unwrap_or_else(|| v["error"].to_string());
-            return Err(ProviderError::new(self.provider, format!("error in stream: {msg}")));
+            return Err(ProviderError::new(
+                self.provider,
+                format!("error in stream: {msg}"),
+            ));
         }
         if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
-            let cached = u["prompt_tokens_details"]["cached_tokens"].as_u64().unwrap_or(0);
-            self.usage.input = u["prompt_tokens"].as_u64().unwrap_or(0).saturating_sub(cached);
+            let cached = u["prompt_tokens_details"]["cached_tokens"]
+                .as_u64()
+                .unwrap_or(0);
+            self.usage.input = u["prompt_tokens"]
+                .as_u64()
+                .unwrap_or(0)
+                .saturating_sub(cached);
             self.usage.cache_read = cached;
             self.usage.output = u["completion_tokens"].as_u64().unwrap_or(0);
         }
@@ -227,9 +236,15 @@ impl Decoder {
         }
         if let Some(calls) = delta["tool_calls"].as_array() {
             for c in calls {
-                let index = c["index"].as_u64().unwrap_or(self.calls.len().saturating_sub(1) as u64) as usize;
+                let index = c["index"]
+                    .as_u64()
+                    .unwrap_or(self.calls.len().saturating_sub(1) as u64)
+                    as usize;
                 if index > 1024 {
-                    return Err(ProviderError::new(self.provider, "tool call index out of range"));
+                    return Err(ProviderError::new(
+                        self.provider,
+                        "tool call index out of range",
+                    ));
                 }
                 while self.calls.len() <= index {
                     self.calls.push(PendingCall::default());
@@ -277,8 +292,16 @@ impl Decoder {
         let has_calls = !self.calls.is_empty();
         for (i, c) in self.calls.into_iter().enumerate() {
             let input = parse_arguments(&c.args);
-            let id = if c.id.is_empty() { format!("call_{i}") } else { c.id };
-            content.push(Block::ToolUse { id, name: c.name, input });
+            let id = if c.id.is_empty() {
+                format!("call_{i}")
+            } else {
+                c.id
+            };
+            content.push(Block::ToolUse {
+                id,
+                name: c.name,
+                input,
+            });
         }
         let stop = match self.finish.as_deref() {
             Some("tool_calls") | Some("function_call") => StopReason::ToolUse,
@@ -382,16 +405,23 @@ mod tests {
 
     #[test]
     fn malformed_arguments_are_kept_raw() {
-        assert_eq!(parse_arguments("{\"path\": "), Value::String("{\"path\": ".into()));
+        assert_eq!(
+            parse_arguments("{\"path\": "),
+            Value::String("{\"path\": ".into())
+        );
         assert_eq!(parse_arguments(""), json!({}));
         assert_eq!(arguments_string(&Value::String("{x".into())), "{x");
     }
 
     #[test]
     fn in_stream_error_is_reported() {
-        let (reply, _) = decode(&[b"data: {\"error\":{\"message\":\"upstream overloaded\",\"code\":502}}\n\n"]);
+        let (reply, _) =
+            decode(&[b"data: {\"error\":{\"message\":\"upstream overloaded\",\"code\":502}}\n\n"]);
         let err = reply.expect_err("must fail");
-        assert_eq!(err.to_string(), "openai: error in stream: upstream overloaded");
+        assert_eq!(
+            err.to_string(),
+            "openai: error in stream: upstream overloaded"
+        );
     }
 
     #[test]
@@ -400,19 +430,40 @@ mod tests {
             Message::user_text("hi"),
             Message {
                 role: Role::Assistant,
-                content: vec![Block::ToolUse { id: "c1".into(), name: "read".into(), input: json!({"path":"x"}) }],
+                content: vec![Block::ToolUse {
+                    id: "c1".into(),
+                    name: "read".into(),
+                    input: json!({"path":"x"}),
+                }],
             },
             Message {
                 role: Role::User,
-                content: vec![Block::ToolResult { id: "c1".into(), name: "read".into(), content: "1\thello".into(), is_error: false }],
+                content: vec![Block::ToolResult {
+                    id: "c1".into(),
+                    name: "read".into(),
+                    content: "1\thello".into(),
+                    is_error: false,
+                }],
             },
         ];
-        let body = request_body(&Request { model: "m", system: "sys", messages: &msgs, tools: &[], max_tokens: None });
+        let body = request_body(&Request {
+            model: "m",
+            system: "sys",
+            messages: &msgs,
+            tools: &[],
+            max_tokens: None,
+        });
         let m = body["messages"].as_array().expect("messages");
         assert_eq!(m[0], json!({"role":"system","content":"sys"}));
         assert_eq!(m[1], json!({"role":"user","content":"hi"}));
-        assert_eq!(m[2]["tool_calls"][0]["function"]["arguments"], "{\"path\":\"x\"}");
-        assert_eq!(m[3], json!({"role":"tool","tool_call_id":"c1","content":"1\thello"}));
+        assert_eq!(
+            m[2]["tool_calls"][0]["function"]["arguments"],
+            "{\"path\":\"x\"}"
+        );
+        assert_eq!(
+            m[3],
+            json!({"role":"tool","tool_call_id":"c1","content":"1\thello"})
+        );
         assert_eq!(body["stream_options"]["include_usage"], true);
     }
 }

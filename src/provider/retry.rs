@@ -46,7 +46,11 @@ impl Policy {
 
 /// Parses a `Retry-After` header: seconds (HTTP dates are rare from model APIs).
 pub fn parse_retry_after(v: &str) -> Option<Duration> {
-    v.trim().parse::<f64>().ok().filter(|s| *s >= 0.0).map(Duration::from_secs_f64)
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.0)
+        .map(Duration::from_secs_f64)
 }
 
 /// Whether an HTTP status is worth retrying.

@@ -133,6 +133,12 @@ mod tests {
     #[test]
     fn last_event_without_blank_line_is_kept() {
         let ev = parse_chunks(&[b"data: x"]);
-        assert_eq!(ev, vec![Event { event: String::new(), data: "x".into() }]);
+        assert_eq!(
+            ev,
+            vec![Event {
+                event: String::new(),
+                data: "x".into()
+            }]
+        );
     }
 }

@@ -142,7 +142,11 @@ impl EventSink for Renderer {
                         s.push_str(&style::diff(d.old.as_deref(), &d.new, &path, self.styled));
                     }
                 }
-                s.push_str(&style::result_line(&output.content, output.is_error, self.styled));
+                s.push_str(&style::result_line(
+                    &output.content,
+                    output.is_error,
+                    self.styled,
+                ));
                 self.side(&s);
             }
             AgentEvent::Usage(_) => {}

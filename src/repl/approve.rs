@@ -33,10 +33,20 @@ impl Approver for AskUser {
         Box::pin(async move {
             if let Some(d) = req.diff {
                 let path = d.path.display().to_string();
-                render::println(style::diff(d.old.as_deref(), &d.new, &path, self.styled).trim_end());
+                render::println(
+                    style::diff(d.old.as_deref(), &d.new, &path, self.styled).trim_end(),
+                );
             }
-            let what = if req.summary.is_empty() { req.tool.to_string() } else { format!("{} {}", req.tool, req.summary) };
-            render::println(&format!("ask: {what}  (in {}; {})", req.cwd.display(), req.reason));
+            let what = if req.summary.is_empty() {
+                req.tool.to_string()
+            } else {
+                format!("{} {}", req.tool, req.summary)
+            };
+            render::println(&format!(
+                "ask: {what}  (in {}; {})",
+                req.cwd.display(),
+                req.reason
+            ));
             for _ in 0..3 {
                 let prompt = "allow? [y]es [n]o [a]lways [q]uit: ";
                 let line = if self.input.is_tty() {
@@ -67,7 +77,10 @@ mod tests {
         assert_eq!(parse_answer("y"), Some(Approval::Yes));
         assert_eq!(parse_answer(" Yes "), Some(Approval::Yes));
         assert_eq!(parse_answer("n"), Some(Approval::No(None)));
-        assert_eq!(parse_answer("n use the tests dir"), Some(Approval::No(Some("use the tests dir".into()))));
+        assert_eq!(
+            parse_answer("n use the tests dir"),
+            Some(Approval::No(Some("use the tests dir".into())))
+        );
         assert_eq!(parse_answer("a"), Some(Approval::Always));
         assert_eq!(parse_answer("q"), Some(Approval::Stop));
         assert_eq!(parse_answer("maybe"), None);

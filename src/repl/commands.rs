@@ -12,11 +12,31 @@ pub struct Command {
 }
 
 pub const COMMANDS: &[Command] = &[
-    Command { name: "help", args: "", help: "list commands" },
-    Command { name: "clear", args: "", help: "start a fresh conversation (same settings)" },
-    Command { name: "model", args: "[NAME]", help: "show or switch the model" },
-    Command { name: "tools", args: "", help: "list the tools the model can use" },
-    Command { name: "quit", args: "", help: "leave wisp (also /exit, Ctrl-D)" },
+    Command {
+        name: "help",
+        args: "",
+        help: "list commands",
+    },
+    Command {
+        name: "clear",
+        args: "",
+        help: "start a fresh conversation (same settings)",
+    },
+    Command {
+        name: "model",
+        args: "[NAME]",
+        help: "show or switch the model",
+    },
+    Command {
+        name: "tools",
+        args: "",
+        help: "list the tools the model can use",
+    },
+    Command {
+        name: "quit",
+        args: "",
+        help: "leave wisp (also /exit, Ctrl-D)",
+    },
 ];
 
 /// What the REPL does after a command.
@@ -42,7 +62,11 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
         }
         "model" => {
             if args.is_empty() {
-                render::println(&format!("{} {}", repl.agent.provider.id(), repl.agent.model));
+                render::println(&format!(
+                    "{} {}",
+                    repl.agent.provider.id(),
+                    repl.agent.model
+                ));
             } else {
                 repl.agent.model = args.to_string();
                 render::println(&format!("model: {}", repl.agent.model));
@@ -53,7 +77,13 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
                 .agent
                 .tools
                 .iter()
-                .map(|t| (t.name().to_string(), t.kind().as_str().to_string(), t.description().to_string()))
+                .map(|t| {
+                    (
+                        t.name().to_string(),
+                        t.kind().as_str().to_string(),
+                        t.description().to_string(),
+                    )
+                })
                 .collect();
             let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
             for (n, k, d) in rows {
@@ -67,9 +97,17 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
 }
 
 fn help() {
-    let w = COMMANDS.iter().map(|c| c.name.len() + c.args.len() + 2).max().unwrap_or(0);
+    let w = COMMANDS
+        .iter()
+        .map(|c| c.name.len() + c.args.len() + 2)
+        .max()
+        .unwrap_or(0);
     for c in COMMANDS {
-        let left = if c.args.is_empty() { format!("/{}", c.name) } else { format!("/{} {}", c.name, c.args) };
+        let left = if c.args.is_empty() {
+            format!("/{}", c.name)
+        } else {
+            format!("/{} {}", c.name, c.args)
+        };
         render::println(&format!("{left:w$}  {}", c.help));
     }
     render::println("Type a request to send it to the model. A line ending in \\ continues. Ctrl-C stops a step.");

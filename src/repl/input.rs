@@ -25,7 +25,10 @@ pub enum Line {
 type Ed = Editor<WispHelper, FileHistory>;
 
 pub enum Input {
-    Tty { editor: Arc<Mutex<Ed>>, history: PathBuf },
+    Tty {
+        editor: Arc<Mutex<Ed>>,
+        history: PathBuf,
+    },
     Piped,
 }
 
@@ -132,7 +135,12 @@ pub struct WispHelper {
 impl Completer for WispHelper {
     type Candidate = Pair;
 
-    fn complete(&self, line: &str, pos: usize, ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let head = &line[..pos];
         if head.starts_with('/') && !head.contains(' ') {
             let found = self
@@ -149,7 +157,9 @@ impl Completer for WispHelper {
         // `@path` attaches a file: complete the path after the `@`.
         let word_start = head.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
         if head[word_start..].starts_with('@') {
-            let (start, found) = self.files.complete(&line[word_start + 1..], pos - word_start - 1, ctx)?;
+            let (start, found) =
+                self.files
+                    .complete(&line[word_start + 1..], pos - word_start - 1, ctx)?;
             return Ok((start + word_start + 1, found));
         }
         self.files.complete(line, pos, ctx)

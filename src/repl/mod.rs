@@ -26,7 +26,13 @@ pub struct Repl {
 }
 
 impl Repl {
-    pub fn new(agent: Agent, settings: Settings, input: Input, styled: bool, busy: Arc<AtomicBool>) -> Self {
+    pub fn new(
+        agent: Agent,
+        settings: Settings,
+        input: Input,
+        styled: bool,
+        busy: Arc<AtomicBool>,
+    ) -> Self {
         Repl {
             agent,
             settings,
@@ -107,7 +113,10 @@ impl Repl {
             styled: self.renderer.styled,
         };
         let max = self.settings.max_steps;
-        let (end, _) = self.agent.turn(&mut self.renderer, &mut approver, max, None).await;
+        let (end, _) = self
+            .agent
+            .turn(&mut self.renderer, &mut approver, max, None)
+            .await;
         self.busy.store(false, Ordering::SeqCst);
         self.renderer.finish();
         self.failed = matches!(end, TurnEnd::Error(_));
@@ -115,7 +124,9 @@ impl Repl {
             TurnEnd::Done(_) => {}
             TurnEnd::Cancelled => self.renderer.note("cancelled"),
             TurnEnd::Stopped => self.renderer.note("stopped"),
-            TurnEnd::MaxSteps(n) => self.renderer.note(&format!("stopped after {n} steps (max_steps)")),
+            TurnEnd::MaxSteps(n) => self
+                .renderer
+                .note(&format!("stopped after {n} steps (max_steps)")),
             TurnEnd::Error(e) => {
                 let msg = crate::hint_for(&self.settings, &e);
                 self.renderer.error(&msg);
