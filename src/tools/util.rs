@@ -152,6 +152,21 @@ pub fn first_line(s: &str, max: usize) -> String {
     out
 }
 
+/// A file's current text for an edit: None when it does not exist.
+pub async fn read_existing(path: &Path) -> Result<Option<String>, String> {
+    if tokio::fs::metadata(path).await.is_ok_and(|m| m.is_dir()) {
+        return Err("is a directory".to_string());
+    }
+    match tokio::fs::read(path).await {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(s) => Ok(Some(s)),
+            Err(_) => Err("is not valid UTF-8 text".to_string()),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
