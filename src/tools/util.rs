@@ -167,6 +167,33 @@ pub async fn read_existing(path: &Path) -> Result<Option<String>, String> {
     }
 }
 
+/// A gitignore-aware walk of `root` (also outside git repositories), in
+/// file-name order, never entering `.git`. Hidden files are skipped unless
+/// `hidden` is true.
+pub fn walker(root: &Path, hidden: bool) -> ignore::Walk {
+    ignore::WalkBuilder::new(root)
+        .hidden(!hidden)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(|e| e.file_name() != ".git")
+        .build()
+}
+
+/// Whether a glob names hidden files or directories explicitly (`.github/*`).
+pub fn glob_wants_hidden(glob: &str) -> bool {
+    glob.split('/')
+        .any(|part| part.starts_with('.') && part != "." && part != "..")
+}
+
+/// A filter for files by glob, relative to `root`: gitignore glob syntax, so
+/// a pattern without `/` matches file names at any depth.
+pub fn glob_filter(root: &Path, glob: &str) -> Result<ignore::overrides::Override, String> {
+    let mut b = ignore::overrides::OverrideBuilder::new(root);
+    b.add(glob)
+        .map_err(|e| format!("invalid glob `{glob}`: {e}"))?;
+    b.build().map_err(|e| format!("invalid glob `{glob}`: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
