@@ -168,13 +168,13 @@ impl Search {
                 if self.context > 0 && !out.is_empty() {
                     out.push_str("--\n");
                 }
-                for i in start..=end {
+                for (i, line) in lines.iter().enumerate().take(end + 1).skip(start) {
                     let sep = if hits.binary_search(&i).is_ok() {
                         ':'
                     } else {
                         '-'
                     };
-                    let line = cut_line(lines[i].trim_end_matches('\r'), MAX_LINE_CHARS);
+                    let line = cut_line(line.trim_end_matches('\r'), MAX_LINE_CHARS);
                     let entry = format!("{shown}{sep}{}{sep}{line}\n", i + 1);
                     if out.len() + entry.len() > budget {
                         cut_output = true;

@@ -251,3 +251,30 @@ mod tests {
         assert_eq!(first_line("cd x\nmake", 80), "cd x …");
     }
 }
+
+#[cfg(test)]
+mod spec_tests {
+    use crate::tools::Registry;
+
+    /// The tool declarations are sent with every request: keep them terse.
+    #[test]
+    fn tool_specs_are_terse() {
+        let specs = Registry::builtin().specs();
+        let mut total = 0;
+        for s in &specs {
+            assert!(
+                !s.description.is_empty() && s.description.len() <= 100,
+                "{}",
+                s.name
+            );
+            assert!(
+                s.schema.get("required").is_some(),
+                "{} has no required list",
+                s.name
+            );
+            total += s.name.len() + s.description.len() + s.schema.to_string().len();
+        }
+        // About 4 bytes a token: well under the shared 1,500-token budget.
+        assert!(total < 2_400, "tool specs take {total} bytes");
+    }
+}
