@@ -112,11 +112,7 @@ pub trait Tool {
     /// For edits: the change the call would make, computed without writing,
     /// so it can be shown when asking for approval. None when not applicable
     /// or when the call would fail anyway.
-    fn preview<'a>(
-        &'a self,
-        _args: &'a Value,
-        _ctx: &'a ToolCtx,
-    ) -> LocalBoxFuture<'a, Option<FileDiff>> {
+    fn preview<'a>(&'a self, _args: &'a Value, _ctx: &'a ToolCtx) -> LocalBoxFuture<'a, Option<FileDiff>> {
         Box::pin(async { None })
     }
     fn run<'a>(&'a self, args: &'a Value, ctx: &'a ToolCtx) -> LocalBoxFuture<'a, ToolOutput>;
