@@ -1,28 +1,513 @@
-//! The `bash` tool (stub; implemented in its own change).
+//! The `bash` tool: runs a shell command in its own process group, with a
+//! timeout, cancellation, and one capped buffer for stdout and stderr.
 
+use super::util::{first_line, opt_u64, req_str};
 use super::{Tool, ToolCtx, ToolKind, ToolOutput};
 use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use tokio::time::Instant;
 
 pub struct Bash;
+
+const DEFAULT_TIMEOUT_MS: u64 = 120_000;
+const MAX_TIMEOUT_MS: u64 = 600_000;
+/// How long output pipes may stay open after the shell itself has exited
+/// (held by background processes) before the rest of the group is killed.
+const PIPE_GRACE: Duration = Duration::from_millis(500);
+/// How long to keep reading after killing the group.
+const DRAIN: Duration = Duration::from_millis(500);
+/// Room kept in the output budget for the trailing status lines.
+const STATUS_ROOM: usize = 120;
 
 impl Tool for Bash {
     fn name(&self) -> &str {
         "bash"
     }
     fn description(&self) -> &str {
-        "not implemented yet"
+        "Run a shell command in the working directory; returns combined output and exit code."
     }
     fn schema(&self) -> Value {
-        json!({"type": "object", "properties": {}})
+        json!({
+            "type": "object",
+            "properties": {
+                "command": {"type": "string"},
+                "timeout_ms": {"type": "integer", "description": "default 120000, max 600000"}
+            },
+            "required": ["command"]
+        })
     }
     fn kind(&self) -> ToolKind {
-        ToolKind::Other
+        ToolKind::Execute
     }
-    fn summary(&self, _args: &Value) -> String {
-        String::new()
+    fn summary(&self, args: &Value) -> String {
+        first_line(
+            args.get("command").and_then(Value::as_str).unwrap_or(""),
+            80,
+        )
     }
-    fn run<'a>(&'a self, _args: &'a Value, _ctx: &'a ToolCtx) -> LocalBoxFuture<'a, ToolOutput> {
-        Box::pin(async { ToolOutput::err("not implemented") })
+    fn run<'a>(&'a self, args: &'a Value, ctx: &'a ToolCtx) -> LocalBoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            match run(args, ctx).await {
+                Ok(out) | Err(out) => out,
+            }
+        })
+    }
+}
+
+/// The shell to use: bash if it is on PATH, else sh.
+fn shell() -> &'static PathBuf {
+    static SHELL: OnceLock<PathBuf> = OnceLock::new();
+    SHELL.get_or_init(|| {
+        which::which("bash")
+            .or_else(|_| which::which("sh"))
+            .unwrap_or_else(|_| PathBuf::from("/bin/sh"))
+    })
+}
+
+/// Kills a process group when dropped, unless disarmed: the command's whole
+/// tree goes away even if the future running it is dropped.
+struct GroupGuard {
+    pgid: Option<libc::pid_t>,
+}
+
+impl GroupGuard {
+    fn kill(&mut self) {
+        if let Some(pgid) = self.pgid.take() {
+            // SAFETY: killpg has no memory-safety preconditions; pgid > 0 was
+            // checked when the guard was made, so this never signals "all".
+            unsafe {
+                libc::killpg(pgid, libc::SIGKILL);
+            }
+        }
+    }
+
+    fn disarm(&mut self) {
+        self.pgid = None;
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Output kept as a head and a rolling tail, so memory stays bounded however
+/// much a command prints.
+struct Capture {
+    head_max: usize,
+    tail_max: usize,
+    head: Vec<u8>,
+    tail: VecDeque<u8>,
+    total: usize,
+}
+
+impl Capture {
+    fn new(max: usize) -> Self {
+        let head_max = max / 2;
+        Capture {
+            head_max,
+            tail_max: max - head_max,
+            head: Vec::new(),
+            tail: VecDeque::new(),
+            total: 0,
+        }
+    }
+
+    fn push(&mut self, mut bytes: &[u8]) {
+        self.total += bytes.len();
+        if self.head.len() < self.head_max {
+            let n = bytes.len().min(self.head_max - self.head.len());
+            self.head.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+        }
+        if bytes.len() >= self.tail_max {
+            self.tail.clear();
+            self.tail.extend(&bytes[bytes.len() - self.tail_max..]);
+        } else {
+            let overflow = (self.tail.len() + bytes.len()).saturating_sub(self.tail_max);
+            self.tail.drain(..overflow);
+            self.tail.extend(bytes);
+        }
+    }
+
+    fn finish(self) -> String {
+        let kept = self.head.len() + self.tail.len();
+        let tail: Vec<u8> = self.tail.into_iter().collect();
+        if kept == self.total {
+            let mut all = self.head;
+            all.extend_from_slice(&tail);
+            return String::from_utf8_lossy(&all).into_owned();
+        }
+        // Do not show half a character at either side of the cut.
+        let mut head = &self.head[..];
+        if let Err(e) = std::str::from_utf8(head) {
+            if e.error_len().is_none() {
+                head = &head[..e.valid_up_to()];
+            }
+        }
+        let skip = tail
+            .iter()
+            .take(3)
+            .take_while(|&&b| b & 0xC0 == 0x80)
+            .count();
+        let tail = &tail[skip..];
+        let omitted = self.total - head.len() - tail.len();
+        format!(
+            "{}\n[... {omitted} bytes omitted ...]\n{}",
+            String::from_utf8_lossy(head),
+            String::from_utf8_lossy(tail)
+        )
+    }
+}
+
+enum End {
+    Exited(ExitStatus),
+    TimedOut,
+    Cancelled,
+}
+
+async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
+    let command = req_str(args, "command")?;
+    let timeout_ms = opt_u64(args, "timeout_ms")?
+        .unwrap_or(DEFAULT_TIMEOUT_MS)
+        .clamp(1, MAX_TIMEOUT_MS);
+    if command.trim().is_empty() {
+        return Err(ToolOutput::err("argument `command` is empty"));
+    }
+
+    let mut cmd = tokio::process::Command::new(shell());
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(&ctx.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("PAGER", "cat")
+        .env("GIT_PAGER", "cat")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| ToolOutput::err(format!("failed to start {}: {e}", shell().display())))?;
+    let mut guard = GroupGuard {
+        pgid: child
+            .id()
+            .and_then(|id| libc::pid_t::try_from(id).ok())
+            .filter(|&id| id > 0),
+    };
+    let (Some(mut stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(ToolOutput::err("failed to capture the command's output"));
+    };
+
+    let mut cap = Capture::new(ctx.max_output.saturating_sub(STATUS_ROOM).max(200));
+    let (mut out_open, mut err_open) = (true, true);
+    let (mut b1, mut b2) = ([0u8; 8192], [0u8; 8192]);
+    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+    let mut status: Option<ExitStatus> = None;
+    let mut grace: Option<Instant> = None;
+    let mut grace_expired = false;
+    let mut background_killed = false;
+
+    let end = loop {
+        if let Some(s) = status {
+            if grace_expired {
+                // The shell is gone but something it started still holds the
+                // output pipes open: stop it rather than wait for the timeout.
+                guard.kill();
+                background_killed = true;
+                drain(&mut stdout, &mut stderr, &mut cap, out_open, err_open).await;
+                break End::Exited(s);
+            }
+            if !out_open && !err_open {
+                break End::Exited(s);
+            }
+        }
+        tokio::select! {
+            r = stdout.read(&mut b1), if out_open => match r {
+                Ok(n) if n > 0 => cap.push(&b1[..n]),
+                _ => out_open = false,
+            },
+            r = stderr.read(&mut b2), if err_open => match r {
+                Ok(n) if n > 0 => cap.push(&b2[..n]),
+                _ => err_open = false,
+            },
+            s = child.wait(), if status.is_none() => match s {
+                Ok(s) => {
+                    status = Some(s);
+                    grace = Some(Instant::now() + PIPE_GRACE);
+                }
+                Err(e) => {
+                    guard.kill();
+                    return Err(ToolOutput::err(format!("failed to wait for the command: {e}")));
+                }
+            },
+            _ = tokio::time::sleep_until(grace.unwrap_or(deadline)), if grace.is_some() => grace_expired = true,
+            _ = tokio::time::sleep_until(deadline) => break End::TimedOut,
+            _ = ctx.cancel.cancelled() => break End::Cancelled,
+        }
+    };
+
+    let mut tail = String::new();
+    let mut is_error = false;
+    let status = match end {
+        End::Exited(s) => {
+            // Processes left in the background with their own output stay.
+            guard.disarm();
+            Some(s)
+        }
+        End::TimedOut | End::Cancelled => {
+            guard.kill();
+            drain(&mut stdout, &mut stderr, &mut cap, out_open, err_open).await;
+            let s = tokio::time::timeout(DRAIN, child.wait())
+                .await
+                .ok()
+                .and_then(Result::ok);
+            is_error = true;
+            if matches!(end, End::TimedOut) {
+                tail.push_str(&format!(
+                    "[timed out after {}s; process group killed]\n",
+                    timeout_ms as f64 / 1000.0
+                ));
+            } else {
+                tail.push_str("[cancelled by user; process group killed]\n");
+            }
+            s.or(status)
+        }
+    };
+    if background_killed {
+        tail.push_str("[background processes still holding the output were killed]\n");
+    }
+    tail.push_str(&exit_line(status));
+
+    let mut content = cap.finish();
+    if content.is_empty() {
+        content.push_str("(no output)");
+    }
+    if !content.ends_with('\n') {
+        content.push('\n');
+    }
+    content.push_str(&tail);
+    Ok(ToolOutput {
+        content,
+        is_error,
+        diff: None,
+    })
+}
+
+/// Reads what is left in the pipes for a short while.
+async fn drain(
+    stdout: &mut tokio::process::ChildStdout,
+    stderr: &mut tokio::process::ChildStderr,
+    cap: &mut Capture,
+    mut out_open: bool,
+    mut err_open: bool,
+) {
+    let (mut b1, mut b2) = ([0u8; 8192], [0u8; 8192]);
+    let until = Instant::now() + DRAIN;
+    while out_open || err_open {
+        tokio::select! {
+            r = stdout.read(&mut b1), if out_open => match r {
+                Ok(n) if n > 0 => cap.push(&b1[..n]),
+                _ => out_open = false,
+            },
+            r = stderr.read(&mut b2), if err_open => match r {
+                Ok(n) if n > 0 => cap.push(&b2[..n]),
+                _ => err_open = false,
+            },
+            _ = tokio::time::sleep_until(until) => break,
+        }
+    }
+}
+
+fn exit_line(status: Option<ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Some(s) => match (s.code(), s.signal()) {
+            (Some(code), _) => format!("exit code: {code}"),
+            (None, Some(sig)) => format!("exit code: {} (killed by signal {sig})", 128 + sig),
+            (None, None) => "exit code: unknown".to_string(),
+        },
+        None => "exit code: 137 (killed)".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant as StdInstant;
+
+    fn ctx(dir: &std::path::Path) -> ToolCtx {
+        ToolCtx::new(dir.to_path_buf())
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn captures_stdout_stderr_and_exit_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        let out = Bash
+            .run(&json!({"command": "echo out; echo err >&2; exit 3"}), &c)
+            .await;
+        assert!(!out.is_error);
+        assert!(out.content.contains("out\n"), "{}", out.content);
+        assert!(out.content.contains("err\n"), "{}", out.content);
+        assert!(out.content.ends_with("exit code: 3"), "{}", out.content);
+
+        let out = Bash.run(&json!({"command": "true"}), &c).await;
+        assert_eq!(out.content, "(no output)\nexit code: 0");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn runs_in_ctx_cwd_with_no_stdin() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("here.txt"), "").unwrap();
+        let c = ctx(dir.path());
+        let out = Bash
+            .run(&json!({"command": "ls; cat; echo done"}), &c)
+            .await;
+        assert!(out.content.contains("here.txt"), "{}", out.content);
+        assert!(out.content.contains("done"));
+        assert!(out.content.ends_with("exit code: 0"));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn timeout_kills_the_process_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        let start = StdInstant::now();
+        let out = Bash
+            .run(
+                &json!({"command": "(sleep 1; touch marker) & echo started; sleep 30", "timeout_ms": 500}),
+                &c,
+            )
+            .await;
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert!(out.is_error);
+        assert!(out.content.contains("started"), "{}", out.content);
+        assert!(
+            out.content.contains("timed out after 0.5s"),
+            "{}",
+            out.content
+        );
+        assert!(out.content.contains("exit code: "), "{}", out.content);
+        // The background subshell would create the marker after 1s if it survived.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(
+            !dir.path().join("marker").exists(),
+            "background process survived"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn cancel_kills_the_process_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        let cancel = c.cancel.clone();
+        let start = StdInstant::now();
+        let args = json!({"command": "(sleep 1; touch marker) & sleep 30"});
+        let (out, ()) = tokio::join!(Bash.run(&args, &c), async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            cancel.cancel();
+        });
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert!(out.is_error);
+        assert!(out.content.contains("cancelled by user"), "{}", out.content);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(
+            !dir.path().join("marker").exists(),
+            "background process survived"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn dropping_the_future_kills_the_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        let args = json!({"command": "(sleep 1; touch marker) & sleep 30"});
+        let r = tokio::time::timeout(Duration::from_millis(300), Bash.run(&args, &c)).await;
+        assert!(r.is_err(), "the command should still have been running");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(
+            !dir.path().join("marker").exists(),
+            "background process survived"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn background_holding_pipes_does_not_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        let start = StdInstant::now();
+        let out = Bash
+            .run(&json!({"command": "sleep 30 & echo hi"}), &c)
+            .await;
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert!(out.content.starts_with("hi\n"), "{}", out.content);
+        assert!(out.content.ends_with("exit code: 0"), "{}", out.content);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn output_cap_keeps_head_and_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = ctx(dir.path());
+        c.max_output = 1000;
+        let out = Bash
+            .run(
+                &json!({"command": "echo FIRST; seq 1 100000; echo LAST"}),
+                &c,
+            )
+            .await;
+        assert!(out.content.starts_with("FIRST\n1\n2\n"), "{}", out.content);
+        assert!(
+            out.content.contains("bytes omitted ...]"),
+            "{}",
+            out.content
+        );
+        assert!(out.content.contains("100000\nLAST\n"), "{}", out.content);
+        assert!(out.content.ends_with("exit code: 0"));
+        assert!(out.content.len() <= 1000, "{}", out.content.len());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn bad_args() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        let out = Bash.run(&json!({}), &c).await;
+        assert!(out.is_error);
+        assert!(out.content.contains("`command`"));
+        let out = Bash
+            .run(&json!({"command": "true", "timeout_ms": -5}), &c)
+            .await;
+        assert!(out.is_error);
+        assert!(out.content.contains("`timeout_ms`"));
+    }
+
+    #[test]
+    fn capture_counts_omitted_bytes() {
+        let mut cap = Capture::new(10);
+        for _ in 0..10 {
+            cap.push(b"0123456789");
+        }
+        let s = cap.finish();
+        assert_eq!(s, "01234\n[... 90 bytes omitted ...]\n56789");
+        let mut cap = Capture::new(10);
+        cap.push(b"abc");
+        cap.push(b"defgh");
+        assert_eq!(cap.finish(), "abcdefgh");
+    }
+
+    #[test]
+    fn summary_is_first_line() {
+        assert_eq!(
+            Bash.summary(&json!({"command": "cargo test"})),
+            "cargo test"
+        );
     }
 }
