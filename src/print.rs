@@ -61,11 +61,15 @@ impl EventSink for JsonSink {
             AgentEvent::Thinking(t) => self.line(json!({"type": "thinking", "text": t})),
             AgentEvent::Status(s) => self.line(json!({"type": "status", "message": s})),
             AgentEvent::ToolStarted {
-                id, name, input, ..
+                id,
+                name,
+                kind,
+                input,
+                ..
             } => {
                 // A new step's text replaces the previous one as "the answer".
                 self.text.clear();
-                self.line(json!({"type": "tool_use", "id": id, "name": name, "input": input}))
+                self.line(json!({"type": "tool_use", "id": id, "name": name, "kind": kind.as_str(), "input": input}))
             }
             AgentEvent::ToolFinished { id, name, output } => self.line(json!({
                 "type": "tool_result", "id": id, "name": name,
@@ -81,7 +85,7 @@ impl EventSink for JsonSink {
 
 fn stop_name(end: &TurnEnd) -> &'static str {
     match end {
-        TurnEnd::Done(StopReason::EndTurn | StopReason::ToolUse | StopReason::Other) => "end_turn",
+        TurnEnd::Done(StopReason::EndTurn | StopReason::ToolUse) => "end_turn",
         TurnEnd::Done(StopReason::MaxTokens) => "max_tokens",
         TurnEnd::Done(StopReason::Refusal) => "refusal",
         TurnEnd::Cancelled => "cancelled",
@@ -103,7 +107,7 @@ pub async fn run(
     agent.push_user(prompt);
     let (end, steps) = match format {
         OutputFormat::Text => {
-            let mut r = Renderer::new(styled, true);
+            let mut r = Renderer::new(styled, true, &agent.ctx.cwd);
             let res = agent.turn(&mut r, &mut Refuser, max_steps, None).await;
             r.finish();
             res

@@ -181,8 +181,12 @@ impl Agent {
                 results.push(result_block(id, name, &ToolOutput::err(why)));
                 continue;
             }
-            let (output, o) = self.run_call(id, name, input, sink, approver).await;
+            let (mut output, o) = self.run_call(id, name, input, sink, approver).await;
             outcome = o;
+            // Tools cap their own output; this guards against any that do not.
+            if output.content.len() > self.ctx.max_output * 2 {
+                output.content = crate::tools::cap_head_tail(&output.content, self.ctx.max_output);
+            }
             results.push(result_block(id, name, &output));
         }
         self.conv.messages.push(Message {

@@ -79,6 +79,7 @@ impl Http {
     }
 
     /// GETs a JSON document (model lists).
+    #[allow(dead_code)] // model lists: used by /model once providers list models
     pub async fn get_json(
         &self,
         provider: &'static str,

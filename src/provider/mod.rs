@@ -83,7 +83,6 @@ pub enum StopReason {
     ToolUse,
     MaxTokens,
     Refusal,
-    Other,
 }
 
 /// The outcome of one model call.

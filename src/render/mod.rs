@@ -64,6 +64,32 @@ pub fn eprintln(s: &str) {
     }
 }
 
+/// A one-line summary of a tool result for the user (the model gets it all).
+pub fn brief(tool: &str, out: &crate::tools::ToolOutput) -> String {
+    if out.is_error {
+        return out.content.lines().next().unwrap_or("").to_string();
+    }
+    let lines = out.content.lines().count();
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    match tool {
+        "read" => plural(lines, "line"),
+        "grep" | "glob" if out.content.trim() == "no matches" => "no matches".into(),
+        "grep" => plural(
+            out.content.lines().filter(|l| !l.starts_with('[')).count(),
+            "line",
+        ),
+        "glob" => plural(
+            out.content.lines().filter(|l| !l.starts_with('[')).count(),
+            "file",
+        ),
+        "bash" => {
+            let code = out.content.lines().last().unwrap_or("");
+            format!("{code} · {}", plural(lines.saturating_sub(1), "line"))
+        }
+        _ => out.content.lines().next().unwrap_or("").to_string(),
+    }
+}
+
 /// The renderer the REPL and `-p text` use.
 pub struct Renderer {
     md: MarkdownStream,
@@ -71,15 +97,18 @@ pub struct Renderer {
     /// `-p` keeps stdout for the answer alone; tool activity goes to stderr.
     tools_to_stderr: bool,
     thinking_shown: bool,
+    /// Diffs show paths relative to the session's directory.
+    pub cwd: std::path::PathBuf,
 }
 
 impl Renderer {
-    pub fn new(styled: bool, tools_to_stderr: bool) -> Self {
+    pub fn new(styled: bool, tools_to_stderr: bool, cwd: &std::path::Path) -> Self {
         Renderer {
             md: MarkdownStream::new(width(), styled),
             styled,
             tools_to_stderr,
             thinking_shown: false,
+            cwd: cwd.to_path_buf(),
         }
     }
 
@@ -134,19 +163,17 @@ impl EventSink for Renderer {
                 let line = style::tool_line(name, summary, self.styled);
                 self.side(&line);
             }
-            AgentEvent::ToolFinished { output, .. } => {
+            AgentEvent::ToolFinished { name, output, .. } => {
                 let mut s = String::new();
                 if let Some(d) = &output.diff {
                     if !output.is_error {
-                        let path = d.path.display().to_string();
+                        let path = d.path.strip_prefix(&self.cwd).unwrap_or(&d.path);
+                        let path = path.display().to_string();
                         s.push_str(&style::diff(d.old.as_deref(), &d.new, &path, self.styled));
                     }
                 }
-                s.push_str(&style::result_line(
-                    &output.content,
-                    output.is_error,
-                    self.styled,
-                ));
+                let brief = brief(name, output);
+                s.push_str(&style::result_line(&brief, output.is_error, self.styled));
                 self.side(&s);
             }
             AgentEvent::Usage(_) => {}

@@ -297,11 +297,11 @@ fn edit_script(a: &[&str], b: &[&str]) -> Vec<Op> {
     match myers(am, bm, MAX_EDIT_DISTANCE) {
         Some(mid) => ops.extend(mid),
         None => {
-            ops.extend(std::iter::repeat(Op::Delete).take(am.len()));
-            ops.extend(std::iter::repeat(Op::Insert).take(bm.len()));
+            ops.extend(std::iter::repeat_n(Op::Delete, am.len()));
+            ops.extend(std::iter::repeat_n(Op::Insert, bm.len()));
         }
     }
-    ops.extend(std::iter::repeat(Op::Equal).take(suf));
+    ops.extend(std::iter::repeat_n(Op::Equal, suf));
     ops
 }
 
@@ -310,7 +310,7 @@ fn myers(a: &[&str], b: &[&str], max_d: usize) -> Option<Vec<Op>> {
     let (n, m) = (a.len() as i64, b.len() as i64);
     if n == 0 || m == 0 {
         let mut ops = vec![Op::Delete; a.len()];
-        ops.extend(std::iter::repeat(Op::Insert).take(b.len()));
+        ops.extend(std::iter::repeat_n(Op::Insert, b.len()));
         return Some(ops);
     }
     let limit = ((n + m) as usize).min(max_d) as i64;

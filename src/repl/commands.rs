@@ -90,10 +90,30 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
                 render::println(&format!("{n:w$}  {k:8}  {d}"));
             }
         }
+        "mode" => mode(repl, args),
         "quit" | "exit" => return Flow::Quit,
         _ => repl.error(&format!("unknown command /{name} (try /help)")),
     }
     Flow::Continue
+}
+
+fn mode(repl: &mut Repl, args: &str) {
+    let policy = &mut repl.agent.policy;
+    match args {
+        "" => {}
+        "next" => policy.mode = policy.mode.next(),
+        name => match crate::permissions::Mode::parse(name) {
+            Some(m) => policy.mode = m,
+            None => {
+                repl.renderer.error(&format!(
+                    "unknown mode `{name}` (restrictive, guarded, accept-edits, standard)"
+                ));
+                return;
+            }
+        },
+    }
+    let m = repl.agent.policy.mode;
+    render::println(&format!("mode: {} ({})", m.as_str(), m.describe()));
 }
 
 fn help() {

@@ -33,11 +33,12 @@ impl Repl {
         styled: bool,
         busy: Arc<AtomicBool>,
     ) -> Self {
+        let renderer = Renderer::new(styled, false, &agent.ctx.cwd);
         Repl {
             agent,
             settings,
             input: Rc::new(input),
-            renderer: Renderer::new(styled, false),
+            renderer,
             busy,
             failed: false,
         }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-pub use util::resolve_path;
+pub use util::{cap_head_tail, resolve_path};
 
 /// What a tool does, in ACP's vocabulary; permissions and display use it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +26,6 @@ pub enum ToolKind {
     Edit,
     Execute,
     Search,
-    Fetch,
     Other,
 }
 
@@ -37,7 +36,6 @@ impl ToolKind {
             ToolKind::Edit => "edit",
             ToolKind::Execute => "execute",
             ToolKind::Search => "search",
-            ToolKind::Fetch => "fetch",
             ToolKind::Other => "other",
         }
     }
@@ -140,11 +138,6 @@ impl Registry {
             Rc::new(bash::Bash),
         ];
         Registry { tools }
-    }
-
-    pub fn add(&mut self, tool: Rc<dyn Tool>) {
-        self.tools.retain(|t| t.name() != tool.name());
-        self.tools.push(tool);
     }
 
     pub fn get(&self, name: &str) -> Option<Rc<dyn Tool>> {
