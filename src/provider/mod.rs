@@ -4,9 +4,11 @@
 //! One file per wire format; `sse.rs` splits Server-Sent Events, `retry.rs`
 //! holds the backoff policy shared by all.
 
+pub mod anthropic;
 pub mod openai;
 pub mod retry;
 pub mod sse;
+pub mod stream;
 
 use crate::agent::conversation::{Message, Usage};
 use crate::tools::ToolSpec;
@@ -182,6 +184,11 @@ pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
             base_url: format!("{}/v1", s.base_url),
             api_key: None,
             headers: Vec::new(),
+            http,
+        })),
+        ProviderId::Anthropic => Ok(Box::new(anthropic::Anthropic {
+            base_url: s.base_url.clone(),
+            api_key: s.api_key.clone(),
             http,
         })),
         other => Err(format!(
