@@ -254,7 +254,7 @@ impl Decoder {
     }
 
     fn read_usage(&mut self, u: &Value) {
-        let mut set = |key: &str, slot: &mut u64| {
+        let set = |key: &str, slot: &mut u64| {
             if let Some(n) = u[key].as_u64() {
                 *slot = n;
             }

@@ -5,8 +5,10 @@
 //! holds the backoff policy shared by all.
 
 pub mod anthropic;
+pub mod gemini;
 pub mod openai;
 pub mod retry;
+pub mod schema;
 pub mod sse;
 pub mod stream;
 
@@ -187,6 +189,11 @@ pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
             http,
         })),
         ProviderId::Anthropic => Ok(Box::new(anthropic::Anthropic {
+            base_url: s.base_url.clone(),
+            api_key: s.api_key.clone(),
+            http,
+        })),
+        ProviderId::Gemini => Ok(Box::new(gemini::Gemini {
             base_url: s.base_url.clone(),
             api_key: s.api_key.clone(),
             http,
