@@ -18,13 +18,11 @@ use super::{Delta, DeltaSink, Provider, ProviderError, ProviderId, Reply, Reques
 use crate::agent::conversation::{Block, Message, Role, Usage};
 use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Map, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 const NAME: &str = "gemini";
 /// Prefix of the ids wisp invents for Gemini's id-less function calls; such
 /// ids are never sent back.
 const ID_PREFIX: &str = "gemini_call_";
-static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 pub struct Gemini {
     /// The bare host, e.g. `https://generativelanguage.googleapis.com`.
@@ -250,7 +248,7 @@ impl Decoder {
             let name = fc["name"].as_str().unwrap_or("").to_string();
             let id = match fc["id"].as_str() {
                 Some(id) if !id.is_empty() => id.to_string(),
-                _ => format!("{ID_PREFIX}{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)),
+                _ => stream::call_id(ID_PREFIX),
             };
             let input = match &fc["args"] {
                 a @ Value::Object(_) => a.clone(),

@@ -6,6 +6,7 @@
 
 pub mod anthropic;
 pub mod gemini;
+pub mod ollama;
 pub mod openai;
 pub mod retry;
 pub mod schema;
@@ -180,12 +181,9 @@ pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
             headers: Vec::new(),
             http,
         })),
-        // Ollama serves the Chat Completions format under /v1 as well.
-        ProviderId::Ollama => Ok(Box::new(openai::OpenAi {
-            id: s.provider,
-            base_url: format!("{}/v1", s.base_url),
-            api_key: None,
-            headers: Vec::new(),
+        ProviderId::Ollama => Ok(Box::new(ollama::Ollama {
+            base_url: s.base_url.clone(),
+            num_ctx: None,
             http,
         })),
         ProviderId::Anthropic => Ok(Box::new(anthropic::Anthropic {
@@ -198,8 +196,5 @@ pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
             api_key: s.api_key.clone(),
             http,
         })),
-        other => Err(format!(
-            "provider `{other}` is not supported yet; use openai, openrouter or ollama"
-        )),
     }
 }

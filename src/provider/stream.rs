@@ -122,6 +122,14 @@ pub async fn read(
     split.finish(dec, sink)
 }
 
+/// An id for a tool call the wire format left without one, unique in this
+/// process so front ends (ACP) never see two calls share an id.
+pub fn call_id(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("{prefix}{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
 /// The message every decoder gives when a stream stops before its end marker.
 pub const CUT_SHORT: &str = "stream ended before the answer was complete (connection dropped)";
 
