@@ -4,9 +4,14 @@
 //! One file per wire format; `sse.rs` splits Server-Sent Events, `retry.rs`
 //! holds the backoff policy shared by all.
 
+pub mod anthropic;
+pub mod gemini;
+pub mod ollama;
 pub mod openai;
 pub mod retry;
+pub mod schema;
 pub mod sse;
+pub mod stream;
 
 use crate::agent::conversation::{Message, Usage};
 use crate::tools::ToolSpec;
@@ -175,16 +180,20 @@ pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
             headers: Vec::new(),
             http,
         })),
-        // Ollama serves the Chat Completions format under /v1 as well.
-        ProviderId::Ollama => Ok(Box::new(openai::OpenAi {
-            id: s.provider,
-            base_url: format!("{}/v1", s.base_url),
-            api_key: None,
-            headers: Vec::new(),
+        ProviderId::Ollama => Ok(Box::new(ollama::Ollama {
+            base_url: s.base_url.clone(),
+            num_ctx: None,
             http,
         })),
-        other => Err(format!(
-            "provider `{other}` is not supported yet; use openai, openrouter or ollama"
-        )),
+        ProviderId::Anthropic => Ok(Box::new(anthropic::Anthropic {
+            base_url: s.base_url.clone(),
+            api_key: s.api_key.clone(),
+            http,
+        })),
+        ProviderId::Gemini => Ok(Box::new(gemini::Gemini {
+            base_url: s.base_url.clone(),
+            api_key: s.api_key.clone(),
+            http,
+        })),
     }
 }

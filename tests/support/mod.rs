@@ -197,6 +197,29 @@ impl Wisp {
             .env("WISP_MODEL", "test-model")
     }
 
+    /// Points wisp at aimock through the Anthropic Messages format.
+    pub fn anthropic(self, mock: &Aimock) -> Self {
+        self.env("WISP_PROVIDER", "anthropic")
+            .env("ANTHROPIC_BASE_URL", &mock.url())
+            .env("ANTHROPIC_API_KEY", "test-key")
+            .env("WISP_MODEL", "test-model")
+    }
+
+    /// Points wisp at aimock through Gemini's streamGenerateContent format.
+    pub fn gemini(self, mock: &Aimock) -> Self {
+        self.env("WISP_PROVIDER", "gemini")
+            .env("GOOGLE_GEMINI_BASE_URL", &mock.url())
+            .env("GEMINI_API_KEY", "test-key")
+            .env("WISP_MODEL", "test-model")
+    }
+
+    /// Points wisp at aimock through Ollama's /api/chat format.
+    pub fn ollama(self, mock: &Aimock) -> Self {
+        self.env("WISP_PROVIDER", "ollama")
+            .env("OLLAMA_HOST", &format!("127.0.0.1:{}", mock.port))
+            .env("WISP_MODEL", "test-model")
+    }
+
     /// Writes `config.toml` in wisp's config directory.
     pub fn config(self, toml: &str) -> Self {
         let dir = self.home.path().join("config/wisp");
