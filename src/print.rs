@@ -85,7 +85,7 @@ impl EventSink for JsonSink {
 
 fn stop_name(end: &TurnEnd) -> &'static str {
     match end {
-        TurnEnd::Done(StopReason::EndTurn | StopReason::ToolUse) => "end_turn",
+        TurnEnd::Done(StopReason::EndTurn | StopReason::ToolUse | StopReason::Other) => "end_turn",
         TurnEnd::Done(StopReason::MaxTokens) => "max_tokens",
         TurnEnd::Done(StopReason::Refusal) => "refusal",
         TurnEnd::Cancelled => "cancelled",

@@ -88,6 +88,8 @@ pub enum StopReason {
     ToolUse,
     MaxTokens,
     Refusal,
+    /// A reason wisp has no special handling for.
+    Other,
 }
 
 /// The outcome of one model call.
