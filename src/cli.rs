@@ -21,6 +21,8 @@ pub struct Cli {
     pub yolo: bool,
     pub allow: Vec<String>,
     pub max_steps: Option<u32>,
+    /// Pause after every step (`/step on`).
+    pub step: bool,
     pub plain: bool,
     pub no_color: bool,
     pub version: bool,
@@ -44,6 +46,7 @@ Options:
       --yolo                   allow everything except catastrophic commands
       --allow RULE             allow without asking, e.g. 'bash(cargo test*)', edit (repeatable)
       --max-steps N            stop a turn after N model calls (default 50)
+      --step                   pause after every step: Enter continues, text steers, q stops
       --plain                  no colours or styling (screen readers, pipes)
       --no-color               no colours (also NO_COLOR, TERM=dumb)
   -V, --version                print the version
@@ -111,6 +114,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
                         .ok_or(format!("--max-steps: `{v}` is not a positive number"))?,
                 );
             }
+            "--step" => cli.step = true,
             "--plain" => cli.plain = true,
             "--no-color" => cli.no_color = true,
             "-V" | "--version" => cli.version = true,

@@ -103,6 +103,7 @@ async fn front_end(cli: cli::Cli, settings: config::Settings, cwd: std::path::Pa
         repl::input::Input::Piped
     };
     let mut r = repl::Repl::new(agent, settings, input, styled, busy);
+    r.step = cli.step;
     r.run(cli.prompt).await
 }
 

@@ -150,3 +150,43 @@ fn approvals_are_typed_on_stdin() {
         .expect("tool result");
     assert_eq!(last_tool["content"], "denied by user: not in this repo");
 }
+
+#[test]
+fn step_mode_pauses_and_steering_text_reaches_the_model() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "look around", "turnIndex": 0},
+         "response": {"toolCalls": [{"name": "glob", "arguments": {"pattern": "*.txt"}}]}},
+        {"match": {"userMessage": "only the notes", "turnIndex": 1}, "response": {"content": "Steered."}}
+    ]));
+    let w = wisp()
+        .openai(&mock)
+        .file("a.txt", "a\n")
+        .stdin("/step on\nlook around\nonly the notes\n/mode\n");
+    let run = w.run();
+    run.success();
+    assert!(run.stdout.contains("step: on"));
+    assert!(run.stdout.contains("step done"), "{}", run.stdout);
+    assert!(run.stdout.contains("Steered."), "{}", run.stdout);
+    assert!(run.stdout.contains("mode: standard"), "{}", run.stdout);
+    let bodies = mock.bodies("/v1/chat/completions");
+    let msgs = messages(bodies.last().expect("second call"));
+    assert_eq!(msgs.last().expect("last")["content"], "only the notes");
+}
+
+#[test]
+fn step_mode_q_ends_the_turn() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "look around", "turnIndex": 0},
+         "response": {"toolCalls": [{"name": "glob", "arguments": {"pattern": "*.txt"}}]}},
+        {"match": {"userMessage": "look around", "turnIndex": 1}, "response": {"content": "Should not appear."}}
+    ]));
+    let run = wisp()
+        .openai(&mock)
+        .args(&["--step"])
+        .stdin("look around\nq\n")
+        .run();
+    run.success();
+    assert!(run.stdout.contains("stopped"), "{}", run.stdout);
+    assert!(!run.stdout.contains("Should not appear."));
+    assert_eq!(mock.bodies("/v1/chat/completions").len(), 1);
+}

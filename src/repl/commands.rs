@@ -33,6 +33,16 @@ pub const COMMANDS: &[Command] = &[
         help: "list the tools the model can use",
     },
     Command {
+        name: "mode",
+        args: "[NAME|next]",
+        help: "show or set the permission mode",
+    },
+    Command {
+        name: "step",
+        args: "[on|off]",
+        help: "pause after every step: Enter continues, text steers, q stops",
+    },
+    Command {
         name: "quit",
         args: "",
         help: "leave wisp (also /exit, Ctrl-D)",
@@ -91,6 +101,18 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
             }
         }
         "mode" => mode(repl, args),
+        "step" => {
+            match args {
+                "on" => repl.step = true,
+                "off" => repl.step = false,
+                "" => repl.step = !repl.step,
+                other => {
+                    repl.error(&format!("/step takes on or off, not `{other}`"));
+                    return Flow::Continue;
+                }
+            }
+            render::println(if repl.step { "step: on" } else { "step: off" });
+        }
         "quit" | "exit" => return Flow::Quit,
         _ => repl.error(&format!("unknown command /{name} (try /help)")),
     }

@@ -5,7 +5,7 @@ pub mod approve;
 pub mod commands;
 pub mod input;
 
-use crate::agent::turn::TurnEnd;
+use crate::agent::turn::{Pause, TurnEnd};
 use crate::agent::Agent;
 use crate::config::Settings;
 use crate::render::{self, Renderer};
@@ -23,6 +23,35 @@ pub struct Repl {
     pub busy: Arc<AtomicBool>,
     /// Whether the last turn failed (a script then exits non-zero).
     failed: bool,
+    /// Pause between steps (`/step on`, `--step`).
+    pub step: bool,
+}
+
+/// Between steps, asks whether to go on: Enter continues, text steers, `q` stops.
+struct StepPause {
+    input: Rc<Input>,
+}
+
+impl Pause for StepPause {
+    fn between_steps(
+        &mut self,
+    ) -> futures_util::future::LocalBoxFuture<'_, Result<Option<String>, ()>> {
+        Box::pin(async move {
+            let prompt = "step done: Enter continues, text steers, q ends the turn: ";
+            let line = if self.input.is_tty() {
+                self.input.read(prompt).await
+            } else {
+                render::println(prompt.trim_end());
+                self.input.read("").await
+            };
+            match line {
+                Line::Text(t) if t.trim() == "q" => Err(()),
+                Line::Text(t) if t.trim().is_empty() => Ok(None),
+                Line::Text(t) => Ok(Some(t)),
+                Line::Interrupted | Line::Eof => Err(()),
+            }
+        })
+    }
 }
 
 impl Repl {
@@ -41,6 +70,7 @@ impl Repl {
             renderer,
             busy,
             failed: false,
+            step: false,
         }
     }
 
@@ -114,9 +144,13 @@ impl Repl {
             styled: self.renderer.styled,
         };
         let max = self.settings.max_steps;
+        let mut pause = StepPause {
+            input: self.input.clone(),
+        };
+        let pause: Option<&mut dyn Pause> = if self.step { Some(&mut pause) } else { None };
         let (end, _) = self
             .agent
-            .turn(&mut self.renderer, &mut approver, max, None)
+            .turn(&mut self.renderer, &mut approver, max, pause)
             .await;
         self.busy.store(false, Ordering::SeqCst);
         self.renderer.finish();
