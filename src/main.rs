@@ -10,6 +10,7 @@ mod provider;
 mod render;
 mod repl;
 mod tools;
+mod trust;
 
 use std::io::{IsTerminal, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,7 +63,54 @@ fn run(cli: cli::Cli) -> i32 {
     rt.block_on(front_end(cli, settings, cwd))
 }
 
-async fn front_end(cli: cli::Cli, settings: config::Settings, cwd: std::path::PathBuf) -> i32 {
+/// Applies `.wisp/config.toml`, asking once before it may raise permissions.
+fn project_config(
+    settings: &mut config::Settings,
+    cli: &cli::Cli,
+    cwd: &std::path::Path,
+    can_ask: bool,
+) -> Result<(), String> {
+    let Some(pc) = trust::load(cwd, settings)? else {
+        return Ok(());
+    };
+    let mut trusted = pc.raises.is_empty() || trust::is_trusted(cwd, &pc.hash);
+    if !trusted && can_ask {
+        render::println(&format!(
+            "ask: .wisp/config.toml in this project wants: {}. Trust it? [y/N]",
+            pc.raises.join(", ")
+        ));
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if matches!(answer.trim(), "y" | "yes") {
+            trusted = true;
+            if let Err(e) = trust::remember(cwd, &pc.hash) {
+                render::eprintln(&format!("wisp: could not remember the answer: {e}"));
+            }
+        }
+    }
+    if !trusted {
+        render::eprintln(&format!(
+            "wisp: ignoring what .wisp/config.toml raises ({}): not confirmed; run wisp interactively here to confirm",
+            pc.raises.join(", ")
+        ));
+    }
+    trust::apply(settings, pc, trusted);
+    // Flags given on the command line still win.
+    if let Some(m) = &cli.mode {
+        settings.mode = m.clone();
+    }
+    if let Some(m) = &cli.model {
+        settings.model = m.clone();
+    }
+    Ok(())
+}
+
+async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path::PathBuf) -> i32 {
+    let can_ask = !cli.print && std::io::stdin().is_terminal();
+    if let Err(e) = project_config(&mut settings, &cli, &cwd, can_ask) {
+        render::eprintln(&format!("wisp: {e}"));
+        return 2;
+    }
     let mut agent = match agent::setup::build(&settings, cwd, cli.yolo) {
         Ok(a) => a,
         Err(e) => {

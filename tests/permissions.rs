@@ -188,3 +188,22 @@ fn always_answer_is_not_asked_again() {
     assert_eq!(run.stdout.matches("ask: bash").count(), 1, "{}", run.stdout);
     assert!(w.path("one.txt").exists() && w.path("two.txt").exists());
 }
+
+#[test]
+fn unconfirmed_project_config_cannot_raise_permissions() {
+    let mock = one_call("bash", json!({"command": "touch raised.txt"}));
+    let w = wisp().openai(&mock).file(
+        ".wisp/config.toml",
+        "allow = [\"bash(touch*)\"]\nprotected = [\"*.pem\"]\n",
+    );
+    let w = w.args(&["-p", "go"]);
+    let run = w.run();
+    run.success();
+    assert!(
+        run.stderr
+            .contains("ignoring what .wisp/config.toml raises (allow bash(touch*))"),
+        "{}",
+        run.stderr
+    );
+    assert!(!w.path("raised.txt").exists());
+}
