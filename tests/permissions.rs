@@ -207,3 +207,17 @@ fn unconfirmed_project_config_cannot_raise_permissions() {
     );
     assert!(!w.path("raised.txt").exists());
 }
+
+#[test]
+fn safe_commands_reading_outside_the_workspace_ask() {
+    for cmd in ["cat /etc/hostname", "ls ..", "head ~/.bashrc"] {
+        let mock = one_call("bash", json!({"command": cmd}));
+        let run = wisp().openai(&mock).args(&["-p", "go"]).run();
+        run.success();
+        let result = tool_result(&mock);
+        assert!(
+            result.starts_with("denied:") && result.contains("outside the workspace"),
+            "{cmd}: {result}"
+        );
+    }
+}

@@ -140,7 +140,12 @@ impl Policy {
             (ToolKind::Edit, _) => Decision::Ask("edits a file".into()),
             (ToolKind::Execute, Mode::Standard) => {
                 match command.map(|c| shell::classify(c, &self.safe_commands)) {
-                    Some(shell::Class::ReadOnly | shell::Class::Build) => Decision::Allow,
+                    Some(shell::Class::ReadOnly | shell::Class::Build) => {
+                        match command.and_then(|c| self.path_outside(c, cwd)) {
+                            Some(why) => Decision::Ask(why),
+                            None => Decision::Allow,
+                        }
+                    }
                     Some(shell::Class::Ask(why)) => Decision::Ask(why),
                     None => Decision::Ask("runs a command".into()),
                 }
@@ -148,6 +153,28 @@ impl Policy {
             (ToolKind::Execute, _) => Decision::Ask("runs a command".into()),
             _ => Decision::Ask(format!("{name} is not a built-in read-only tool")),
         }
+    }
+
+    /// A safe command still asks when an argument names a path outside the
+    /// workspace (`cat /etc/passwd`, `ls ../other`, `head ~/.bashrc`).
+    fn path_outside(&self, command: &str, cwd: &Path) -> Option<String> {
+        let words = shlex::split(command).unwrap_or_default();
+        words
+            .iter()
+            .map(|w| match w.split_once('=') {
+                // `--file=/etc/x`: the value is the path.
+                Some((_, v)) if w.starts_with('-') => v.to_string(),
+                _ => w.clone(),
+            })
+            .filter(|w| w.starts_with('/') || w.starts_with('~') || w.split('/').any(|p| p == ".."))
+            .filter(|w| w != "/dev/null")
+            .find_map(|w| {
+                let w = match w.strip_prefix('~') {
+                    Some(rest) => format!("{}{rest}", crate::paths::home().display()),
+                    None => w,
+                };
+                workspace::check(&self.root, cwd, &w, &[]).filter(|why| why.contains("outside"))
+            })
     }
 
     /// Remembers an "always" answer: this command prefix, this tool on this path.
