@@ -21,6 +21,22 @@ pub struct File {
     pub allow: Vec<String>,
     pub protected: Vec<String>,
     pub providers: BTreeMap<String, ProviderFile>,
+    /// Ollama's context length (`options.num_ctx`).
+    pub num_ctx: Option<u32>,
+    /// Print a one-line usage and cost summary after each turn (default true).
+    pub usage_line: Option<bool>,
+    /// Price overrides, USD per million tokens, by model name.
+    pub prices: BTreeMap<String, crate::provider::pricing::Price>,
+    /// Short names for provider and model pairs: `/model fast`.
+    pub aliases: BTreeMap<String, Alias>,
+}
+
+/// `[aliases.fast] provider = "openrouter", model = "openai/gpt-4.1-mini"`.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct Alias {
+    pub provider: Option<String>,
+    pub model: String,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -50,6 +66,10 @@ pub struct Settings {
     pub allow: Vec<String>,
     pub protected: Vec<String>,
     pub providers: BTreeMap<String, ProviderFile>,
+    pub num_ctx: Option<u32>,
+    pub usage_line: bool,
+    pub prices: BTreeMap<String, crate::provider::pricing::Price>,
+    pub aliases: BTreeMap<String, Alias>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -146,6 +166,10 @@ impl Settings {
             allow: file.allow,
             protected: file.protected,
             providers: file.providers,
+            num_ctx: file.num_ctx,
+            usage_line: file.usage_line.unwrap_or(true),
+            prices: file.prices,
+            aliases: file.aliases,
         };
         s.allow.extend(cli.allow.iter().cloned());
         let model = cli
@@ -153,7 +177,18 @@ impl Settings {
             .clone()
             .or_else(|| env("WISP_MODEL"))
             .or(file.model);
-        s.select(provider, model);
+        // A model name may be an alias that also names the provider.
+        match model.as_deref().and_then(|m| s.aliases.get(m)).cloned() {
+            Some(a) => {
+                let p = a
+                    .provider
+                    .as_deref()
+                    .and_then(ProviderId::parse)
+                    .unwrap_or(provider);
+                s.select(p, Some(a.model));
+            }
+            None => s.select(provider, model),
+        }
         Ok(s)
     }
 

@@ -118,7 +118,7 @@ pub async fn run(
                 text: String::new(),
             };
             let res = agent.turn(&mut sink, &mut Refuser, max_steps, None).await;
-            let u = agent.usage;
+            let (u, cost, unknown) = agent.ledger.total();
             let mut result = json!({
                 "type": "result",
                 "result": sink.text,
@@ -127,6 +127,7 @@ pub async fn run(
                 "steps": res.1,
                 "usage": {"input_tokens": u.input, "output_tokens": u.output,
                           "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write},
+                "cost_usd": if unknown { Value::Null } else { json!(cost) },
                 "provider": agent.provider.id().as_str(),
                 "model": agent.model,
             });

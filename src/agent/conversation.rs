@@ -96,6 +96,13 @@ pub struct Usage {
     pub cache_read: u64,
     #[serde(default)]
     pub cache_write: u64,
+    /// USD, when the provider reports it (OpenRouter); 0 otherwise.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cost: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Usage {
@@ -104,6 +111,7 @@ impl Usage {
         self.output += o.output;
         self.cache_read += o.cache_read;
         self.cache_write += o.cache_write;
+        self.cost += o.cost;
     }
 }
 

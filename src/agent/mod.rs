@@ -9,6 +9,7 @@ pub mod conversation;
 pub mod prompt;
 pub mod setup;
 pub mod turn;
+pub mod usage;
 
 use crate::permissions::{Decision, Policy};
 use crate::provider::{Delta, Provider, ProviderError, Request, StopReason};
@@ -99,8 +100,9 @@ pub struct Agent {
     pub tools: Registry,
     pub policy: Policy,
     pub ctx: ToolCtx,
-    /// Usage summed over the session.
-    pub usage: Usage,
+    /// Tokens and cost of every model call this session.
+    pub ledger: usage::Ledger,
+    pub prices: crate::provider::pricing::Table,
     pub max_tokens: Option<u32>,
 }
 
@@ -155,7 +157,9 @@ impl Agent {
             }
             Some(Ok(r)) => r,
         };
-        self.usage.add(&reply.usage);
+        let local = self.provider.id() == crate::provider::ProviderId::Ollama;
+        let cost = self.prices.cost(&self.model, &reply.usage, local);
+        self.ledger.record(&self.model, reply.usage, cost);
         sink.event(AgentEvent::Usage(&reply.usage));
         if reply.message.content.is_empty() {
             return StepOutcome::Done(reply.stop);

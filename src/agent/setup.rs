@@ -1,6 +1,6 @@
 //! Builds an [`Agent`] from resolved settings.
 
-use super::conversation::{Conversation, Usage};
+use super::conversation::Conversation;
 use super::{prompt, Agent};
 use crate::config::Settings;
 use crate::permissions::{rules::Rule, Mode, Policy};
@@ -31,7 +31,10 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
         tools: Registry::builtin(),
         policy,
         ctx: ToolCtx::new(cwd),
-        usage: Usage::default(),
+        ledger: Default::default(),
+        prices: crate::provider::pricing::Table {
+            overrides: settings.prices.clone(),
+        },
         max_tokens: settings.max_tokens,
     })
 }

@@ -79,7 +79,6 @@ impl Http {
     }
 
     /// GETs a JSON document (model lists).
-    #[allow(dead_code)] // model lists: used by /model once providers list models
     pub async fn get_json(
         &self,
         provider: &'static str,

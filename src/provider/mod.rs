@@ -6,8 +6,10 @@
 
 pub mod anthropic;
 pub mod gemini;
+pub mod models;
 pub mod ollama;
 pub mod openai;
+pub mod pricing;
 pub mod retry;
 pub mod schema;
 pub mod sse;
@@ -179,12 +181,17 @@ pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
             id: s.provider,
             base_url: s.base_url.clone(),
             api_key: s.api_key.clone(),
-            headers: Vec::new(),
+            // OpenRouter attributes requests to the app named here.
+            headers: if s.provider == ProviderId::OpenRouter {
+                vec![("x-title", "wisp".to_string())]
+            } else {
+                Vec::new()
+            },
             http,
         })),
         ProviderId::Ollama => Ok(Box::new(ollama::Ollama {
             base_url: s.base_url.clone(),
-            num_ctx: None,
+            num_ctx: s.num_ctx,
             http,
         })),
         ProviderId::Anthropic => Ok(Box::new(anthropic::Anthropic {

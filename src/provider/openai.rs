@@ -31,7 +31,11 @@ impl Provider for OpenAi {
     ) -> LocalBoxFuture<'a, Result<Reply, ProviderError>> {
         Box::pin(async move {
             let name = self.id.as_str();
-            let body = request_body(&req);
+            let mut body = request_body(&req);
+            if self.id == ProviderId::OpenRouter {
+                // Asks OpenRouter to report the call's cost in the usage chunk.
+                body["usage"] = json!({"include": true});
+            }
             let url = format!("{}/chat/completions", self.base_url.trim_end_matches('/'));
             let mut headers: Vec<(&str, String)> =
                 self.headers.iter().map(|(k, v)| (*k, v.clone())).collect();
@@ -219,6 +223,7 @@ impl Decoder {
                 .saturating_sub(cached);
             self.usage.cache_read = cached;
             self.usage.output = u["completion_tokens"].as_u64().unwrap_or(0);
+            self.usage.cost = u["cost"].as_f64().unwrap_or(0.0);
         }
         let Some(choice) = v["choices"].get(0) else {
             return Ok(());

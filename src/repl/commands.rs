@@ -25,7 +25,22 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "model",
         args: "[NAME]",
-        help: "show or switch the model",
+        help: "list the provider's models, or switch (names or config aliases)",
+    },
+    Command {
+        name: "provider",
+        args: "[NAME]",
+        help: "list providers, or switch (the conversation carries over)",
+    },
+    Command {
+        name: "cost",
+        args: "",
+        help: "tokens and cost of this session's model calls",
+    },
+    Command {
+        name: "retry",
+        args: "",
+        help: "run the last step again (after an error or Ctrl-C)",
     },
     Command {
         name: "tools",
@@ -70,18 +85,10 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
             repl.agent.conv.messages.clear();
             render::println("conversation cleared");
         }
-        "model" => {
-            if args.is_empty() {
-                render::println(&format!(
-                    "{} {}",
-                    repl.agent.provider.id(),
-                    repl.agent.model
-                ));
-            } else {
-                repl.agent.model = args.to_string();
-                render::println(&format!("model: {}", repl.agent.model));
-            }
-        }
+        "model" => super::switch::model(repl, args).await,
+        "provider" => super::switch::provider(repl, args),
+        "cost" => super::switch::cost(repl),
+        "retry" => repl.retry().await,
         "tools" => {
             let rows: Vec<(String, String, String)> = repl
                 .agent

@@ -4,6 +4,7 @@
 pub mod approve;
 pub mod commands;
 pub mod input;
+pub mod switch;
 
 use crate::agent::turn::{Pause, TurnEnd};
 use crate::agent::Agent;
@@ -137,6 +138,30 @@ impl Repl {
     /// Sends `text` and steps until the turn ends.
     pub async fn run_turn(&mut self, text: &str) {
         self.agent.push_user(text);
+        self.steps().await;
+    }
+
+    /// `/retry`: runs the last turn's step again, dropping an interrupted partial answer.
+    pub async fn retry(&mut self) {
+        let msgs = &mut self.agent.conv.messages;
+        let interrupted = msgs.last().is_some_and(|m| {
+            m.role == crate::agent::conversation::Role::Assistant
+                && m.text().ends_with(']')
+                && m.text().contains("\n[interrupted")
+        });
+        if interrupted {
+            msgs.pop();
+        }
+        if msgs.is_empty() {
+            self.error("nothing to retry");
+            return;
+        }
+        self.steps().await;
+    }
+
+    /// Steps until the turn ends, then reports how it ended.
+    async fn steps(&mut self) {
+        let first_call = self.agent.ledger.calls.len();
         self.agent.ctx.cancel.reset();
         self.busy.store(true, Ordering::SeqCst);
         let mut approver = approve::AskUser {
@@ -166,6 +191,9 @@ impl Repl {
                 let msg = crate::hint_for(&self.settings, &e);
                 self.renderer.error(&msg);
             }
+        }
+        if let Some(line) = switch::turn_line(self, first_call) {
+            self.renderer.note(&line);
         }
     }
 }
