@@ -2,6 +2,8 @@
 //! binary with arguments and stdin in an isolated home, capturing its output.
 #![allow(dead_code)]
 
+pub mod fake;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
