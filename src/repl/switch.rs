@@ -125,7 +125,7 @@ pub async fn model(repl: &mut Repl, args: &str) {
             None => String::new(),
         };
         let mark = if m.id == current { "*" } else { " " };
-        render::println(&format!("{mark} {:<40} {price}", m.id).trim_end());
+        render::println(format!("{mark} {:<40} {price}", m.id).trim_end());
     }
     for (name, a) in &repl.settings.aliases {
         let p = a
