@@ -127,6 +127,10 @@ impl Fake {
         format!("http://127.0.0.1:{}/v1", self.port)
     }
 
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
     pub fn count(&self) -> usize {
         self.requests.lock().map(|r| r.len()).unwrap_or(0)
     }
