@@ -95,7 +95,13 @@ fn read_tool_round_trip_sends_a_function_response() {
         .collect();
     assert_eq!(responses.len(), 1);
     assert_eq!(responses[0]["name"], "read");
-    assert!(responses[0]["response"].is_object(), "{}", responses[0]);
+    assert!(
+        responses[0]["response"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("remember the blue door")),
+        "{}",
+        responses[0]
+    );
 }
 
 #[test]
