@@ -109,8 +109,18 @@ pub struct Agent {
 impl Agent {
     /// Adds the user's message to the conversation.
     pub fn push_user(&mut self, text: &str) {
+        self.push_user_blocks(vec![Block::Text {
+            text: text.to_string(),
+        }]);
+    }
+
+    /// Adds a user message made of blocks (text with attachments, images).
+    pub fn push_user_blocks(&mut self, content: Vec<Block>) {
         self.conv.repair();
-        self.conv.messages.push(Message::user_text(text));
+        self.conv.messages.push(Message {
+            role: Role::User,
+            content,
+        });
     }
 
     /// One model call and the tool calls it asks for.

@@ -3,6 +3,7 @@
 
 pub mod approve;
 pub mod commands;
+pub mod context;
 pub mod input;
 pub mod switch;
 
@@ -26,6 +27,8 @@ pub struct Repl {
     failed: bool,
     /// Pause between steps (`/step on`, `--step`).
     pub step: bool,
+    /// Output of `!command`s, offered to the model with the next prompt.
+    pending: Vec<String>,
 }
 
 /// Between steps, asks whether to go on: Enter continues, text steers, `q` stops.
@@ -72,6 +75,7 @@ impl Repl {
             busy,
             failed: false,
             step: false,
+            pending: Vec::new(),
         }
     }
 
@@ -131,13 +135,41 @@ impl Repl {
             };
             return commands::dispatch(self, name, args).await;
         }
+        if let Some(cmd) = line.strip_prefix('!') {
+            let (out, code) = context::run_shell(cmd.trim(), &self.agent.ctx.cwd).await;
+            render::println(out.trim_end());
+            if code != Some(0) {
+                self.renderer.note(&format!(
+                    "exit code {}",
+                    code.map(|c| c.to_string()).unwrap_or("none".into())
+                ));
+            }
+            self.pending
+                .push(context::shell_context(cmd.trim(), &out, code));
+            return commands::Flow::Continue;
+        }
         self.run_turn(line).await;
         commands::Flow::Continue
     }
 
-    /// Sends `text` and steps until the turn ends.
+    /// Sends `text` (with `@path` attachments and any `!command` output the
+    /// user ran since the last prompt) and steps until the turn ends.
     pub async fn run_turn(&mut self, text: &str) {
-        self.agent.push_user(text);
+        let (mut blocks, attached) = context::attach(text, &self.agent.ctx.cwd).await;
+        if !attached.is_empty() {
+            self.renderer
+                .note(&format!("attached {}", attached.join(", ")));
+        }
+        if !self.pending.is_empty() {
+            let mut ran = std::mem::take(&mut self.pending);
+            if let Some(crate::agent::conversation::Block::Text { text }) = blocks.first() {
+                ran.push(text.clone());
+            }
+            blocks[0] = crate::agent::conversation::Block::Text {
+                text: ran.join("\n\n"),
+            };
+        }
+        self.agent.push_user_blocks(blocks);
         self.steps().await;
     }
 

@@ -1,0 +1,156 @@
+//! The shell at hand: `!command` runs a command the user typed (their own
+//! action, so no approval) and offers its output to the model with the next
+//! prompt; `@path` in a prompt attaches that file.
+
+use crate::agent::conversation::Block;
+use crate::tools::{cap_head_tail, resolve_path};
+use std::path::Path;
+use std::process::Stdio;
+
+/// Most bytes of a command's output or an attached text file sent to the model.
+const LIMIT: usize = 30_000;
+
+/// Runs `command` with bash in `cwd`; returns its combined output and exit code.
+pub async fn run_shell(command: &str, cwd: &Path) -> (String, Option<i32>) {
+    let shell = which::which("bash")
+        .map(|p| p.into_os_string())
+        .unwrap_or_else(|_| "sh".into());
+    let out = tokio::process::Command::new(shell)
+        .arg("-c")
+        .arg(format!("{command} 2>&1"))
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await;
+    match out {
+        Ok(o) => (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            o.status.code(),
+        ),
+        Err(e) => (format!("could not run: {e}\n"), None),
+    }
+}
+
+/// The note the model gets about a command the user ran.
+pub fn shell_context(command: &str, output: &str, code: Option<i32>) -> String {
+    let code = code.map(|c| c.to_string()).unwrap_or_else(|| "none".into());
+    format!(
+        "I ran `{command}` (exit code {code}):\n```\n{}\n```",
+        cap_head_tail(output.trim_end(), LIMIT)
+    )
+}
+
+fn image_type(path: &str) -> Option<&'static str> {
+    let lower = path.to_ascii_lowercase();
+    [
+        (".png", "image/png"),
+        (".jpg", "image/jpeg"),
+        (".jpeg", "image/jpeg"),
+        (".gif", "image/gif"),
+        (".webp", "image/webp"),
+    ]
+    .into_iter()
+    .find(|(ext, _)| lower.ends_with(ext))
+    .map(|(_, t)| t)
+}
+
+/// Expands `@path` words: text files are inlined after the prompt with their
+/// path, images become image blocks. Words that name no file stay as typed
+/// (an e-mail address or a decorator is not an attachment).
+pub async fn attach(prompt: &str, cwd: &Path) -> (Vec<Block>, Vec<String>) {
+    let mut text = prompt.to_string();
+    let mut images = Vec::new();
+    let mut attached = Vec::new();
+    for word in prompt.split_whitespace() {
+        let Some(rel) = word.strip_prefix('@') else {
+            continue;
+        };
+        let rel = rel.trim_end_matches([',', '.', ';', ':', ')', '?', '!']);
+        if rel.is_empty() {
+            continue;
+        }
+        let path = resolve_path(cwd, rel);
+        let Ok(bytes) = tokio::fs::read(&path).await else {
+            continue;
+        };
+        if let Some(media_type) = image_type(rel) {
+            images.push(Block::Image {
+                media_type: media_type.to_string(),
+                data: base64(&bytes),
+            });
+        } else if bytes.contains(&0) {
+            continue;
+        } else {
+            let body = String::from_utf8_lossy(&bytes);
+            text.push_str(&format!(
+                "\n\nContents of {rel}:\n```\n{}\n```",
+                cap_head_tail(body.trim_end(), LIMIT)
+            ));
+        }
+        attached.push(rel.to_string());
+    }
+    let mut blocks = vec![Block::Text { text }];
+    blocks.extend(images);
+    (blocks, attached)
+}
+
+/// Standard base64 with padding: images are the only binary wisp sends.
+pub fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn attaches_text_and_images_and_leaves_other_words() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("notes.txt"), "blue door\n").expect("write");
+        std::fs::write(dir.path().join("shot.png"), [0x89, b'P', b'N', b'G']).expect("write");
+        let (blocks, attached) = attach(
+            "look at @notes.txt and @shot.png, mail me@example.com",
+            dir.path(),
+        )
+        .await;
+        assert_eq!(attached, ["notes.txt", "shot.png"]);
+        match &blocks[0] {
+            Block::Text { text } => {
+                assert!(text.starts_with("look at @notes.txt"));
+                assert!(text.contains("Contents of notes.txt:\n```\nblue door\n```"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&blocks[1], Block::Image { media_type, .. } if media_type == "image/png"));
+        assert_eq!(blocks.len(), 2);
+    }
+}
