@@ -24,6 +24,8 @@ pub struct Cli {
     /// Pause after every step (`/step on`).
     pub step: bool,
     pub plain: bool,
+    /// Ring the bell at the end of each turn.
+    pub bell: bool,
     pub no_color: bool,
     pub version: bool,
     pub help: bool,
@@ -47,7 +49,8 @@ Options:
       --allow RULE             allow without asking, e.g. 'bash(cargo test*)', edit (repeatable)
       --max-steps N            stop a turn after N model calls (default 50)
       --step                   pause after every step: Enter continues, text steers, q stops
-      --plain                  no colours or styling (screen readers, pipes)
+      --plain                  screen-reader mode: no styling, every line labelled (also WISP_PLAIN=1)
+      --bell                   ring the terminal bell when a turn ends
       --no-color               no colours (also NO_COLOR, TERM=dumb)
   -V, --version                print the version
   -h, --help                   print this help
@@ -116,6 +119,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             }
             "--step" => cli.step = true,
             "--plain" => cli.plain = true,
+            "--bell" => cli.bell = true,
             "--no-color" => cli.no_color = true,
             "-V" | "--version" => cli.version = true,
             "-h" | "--help" => cli.help = true,

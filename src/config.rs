@@ -21,6 +21,8 @@ pub struct File {
     pub allow: Vec<String>,
     pub protected: Vec<String>,
     pub providers: BTreeMap<String, ProviderFile>,
+    /// Screen-reader mode, as `--plain`.
+    pub plain: Option<bool>,
     /// Ollama's context length (`options.num_ctx`).
     pub num_ctx: Option<u32>,
     /// Print a one-line usage and cost summary after each turn (default true).
@@ -68,6 +70,7 @@ pub struct Settings {
     pub providers: BTreeMap<String, ProviderFile>,
     pub num_ctx: Option<u32>,
     pub usage_line: bool,
+    pub plain: bool,
     pub prices: BTreeMap<String, crate::provider::pricing::Price>,
     pub aliases: BTreeMap<String, Alias>,
 }
@@ -168,6 +171,7 @@ impl Settings {
             providers: file.providers,
             num_ctx: file.num_ctx,
             usage_line: file.usage_line.unwrap_or(true),
+            plain: file.plain.unwrap_or(false),
             prices: file.prices,
             aliases: file.aliases,
         };

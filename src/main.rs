@@ -121,7 +121,8 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     if cli.yolo {
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");
     }
-    let styled = render::styled(cli.plain, cli.no_color);
+    let plain = cli.plain || settings.plain;
+    let styled = render::styled(plain, cli.no_color);
     let stdin_tty = std::io::stdin().is_terminal();
     let busy = Arc::new(AtomicBool::new(false));
     let interactive = !cli.print && stdin_tty;
@@ -152,6 +153,10 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     };
     let mut r = repl::Repl::new(agent, settings, input, styled, busy);
     r.step = cli.step;
+    if render::screen_reader(plain) {
+        r.renderer = render::Renderer::new(false, false, &r.agent.ctx.cwd).screen_reader();
+    }
+    r.renderer.bell = cli.bell;
     r.run(cli.prompt).await
 }
 

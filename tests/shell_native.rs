@@ -69,3 +69,69 @@ fn at_path_attaches_a_file() {
         "{sent}"
     );
 }
+
+#[test]
+fn screen_reader_session_is_labelled_line_by_line() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "tidy up", "turnIndex": 0},
+         "response": {"toolCalls": [{"name": "edit", "arguments": {"path": "a.txt", "old_string": "old", "new_string": "new"}}]}},
+        {"match": {"userMessage": "tidy up", "turnIndex": 1},
+         "response": {"toolCalls": [{"name": "bash", "arguments": {"command": "touch made.txt"}}]}},
+        {"match": {"userMessage": "tidy up", "turnIndex": 2},
+         "response": {"content": "# Done\n\nI changed **one** word\nand made a file."}}
+    ]));
+    for how in [("--plain", ""), ("", "dumb")] {
+        let mut w = wisp()
+            .openai(&mock)
+            .file("a.txt", "old text\n")
+            .stdin("tidy up\ny\n");
+        if !how.0.is_empty() {
+            w = w.args(&[how.0, "--bell"]);
+        }
+        if !how.1.is_empty() {
+            w = w.env("TERM", how.1);
+        }
+        let run = w.run();
+        run.success();
+        assert!(
+            !run.stdout.contains('\x1b'),
+            "no escape byte: {:?}",
+            run.stdout
+        );
+        let labels = [
+            "wisp: ", "tool: ", "result: ", "diff: ", "ask: ", "note: ", "end: ",
+        ];
+        for line in run.stdout.lines() {
+            let line = line.trim_start_matches('\x07');
+            if line.is_empty() {
+                continue;
+            }
+            assert!(
+                labels.iter().any(|l| line.starts_with(l)),
+                "unlabelled line {line:?} in:\n{}",
+                run.stdout
+            );
+        }
+        assert!(run.stdout.contains("wisp: # Done"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("wisp: I changed **one** word"),
+            "whole lines: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("tool: edit a.txt"), "{}", run.stdout);
+        assert!(run.stdout.contains("diff: -old text"), "{}", run.stdout);
+        assert!(run.stdout.contains("ask: allow?"), "{}", run.stdout);
+        let last = run
+            .stdout
+            .trim_end_matches(['\n', '\x07'])
+            .lines()
+            .last()
+            .unwrap_or("");
+        assert_eq!(last, "end: turn complete", "{}", run.stdout);
+        assert_eq!(
+            run.stdout.contains('\x07'),
+            how.0 == "--plain",
+            "bell only with --bell"
+        );
+    }
+}

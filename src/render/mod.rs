@@ -8,9 +8,16 @@ use crate::agent::{AgentEvent, EventSink};
 use markdown::MarkdownStream;
 use std::io::{IsTerminal, Write};
 
+/// Screen-reader mode: `--plain`, `WISP_PLAIN=1` or `TERM=dumb`.
+pub fn screen_reader(plain: bool) -> bool {
+    let dumb = std::env::var("TERM").map(|t| t == "dumb").unwrap_or(false);
+    let env = std::env::var("WISP_PLAIN").is_ok_and(|v| !v.is_empty() && v != "0");
+    plain || dumb || env
+}
+
 /// Whether output gets colours and styling.
 pub fn styled(plain: bool, no_color: bool) -> bool {
-    let dumb = std::env::var("TERM").map(|t| t == "dumb").unwrap_or(false);
+    let dumb = screen_reader(plain);
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     !plain && !no_color && !no_color_env && !dumb && std::io::stdout().is_terminal()
 }
@@ -99,6 +106,47 @@ pub struct Renderer {
     thinking_shown: bool,
     /// Diffs show paths relative to the session's directory.
     pub cwd: std::path::PathBuf,
+    /// Screen-reader mode: every line starts with a label saying what it is.
+    pub labels: bool,
+    /// Ring the terminal bell at the end of each turn.
+    pub bell: bool,
+    /// Whether the answer's next byte starts a line (for labelling).
+    at_line_start: bool,
+}
+
+/// Prefixes every line of `text` with `label`.
+pub fn labelled(label: &str, text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.lines() {
+        out.push_str(label);
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes the answer with `wisp: ` before each line.
+struct AnswerLines<'a> {
+    at_line_start: &'a mut bool,
+}
+
+impl Write for AnswerLines<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut out = Vec::with_capacity(buf.len() + 16);
+        for piece in buf.split_inclusive(|b| *b == b'\n') {
+            // A blank line stays blank: nothing for a screen reader to announce.
+            if *self.at_line_start && piece != b"\n" {
+                out.extend_from_slice(b"wisp: ");
+            }
+            out.extend_from_slice(piece);
+            *self.at_line_start = piece.ends_with(b"\n");
+        }
+        Stdout.write_all(&out)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Stdout.flush()
+    }
 }
 
 impl Renderer {
@@ -109,12 +157,42 @@ impl Renderer {
             tools_to_stderr,
             thinking_shown: false,
             cwd: cwd.to_path_buf(),
+            labels: false,
+            bell: false,
+            at_line_start: true,
+        }
+    }
+
+    /// Switches to screen-reader mode: plain whole lines, each labelled.
+    pub fn screen_reader(mut self) -> Self {
+        self.labels = true;
+        self.styled = false;
+        self.md = MarkdownStream::new(width(), false);
+        self
+    }
+
+    /// Marks the end of a turn, so a listener knows the answer is complete.
+    pub fn end_turn(&mut self, how: &str) {
+        self.finish();
+        if self.labels {
+            self.side(&format!("end: {how}\n"));
+        }
+        if self.bell {
+            let _ = Stdout.write_all(b"\x07");
+            let _ = Stdout.flush();
         }
     }
 
     /// Ends the current answer: prints what is still buffered.
     pub fn finish(&mut self) {
-        let _ = self.md.finish(&mut Stdout);
+        if self.labels {
+            let mut w = AnswerLines {
+                at_line_start: &mut self.at_line_start,
+            };
+            let _ = self.md.finish(&mut w);
+        } else {
+            let _ = self.md.finish(&mut Stdout);
+        }
         let _ = Stdout.flush();
         self.thinking_shown = false;
     }
@@ -136,7 +214,11 @@ impl Renderer {
 
     pub fn note(&mut self, msg: &str) {
         self.finish();
-        let line = style::note_line(msg, self.styled);
+        let line = if self.labels {
+            labelled("note: ", msg)
+        } else {
+            style::note_line(msg, self.styled)
+        };
         self.side(&line);
     }
 }
@@ -145,7 +227,14 @@ impl EventSink for Renderer {
     fn event(&mut self, ev: AgentEvent<'_>) {
         match ev {
             AgentEvent::Text(t) => {
-                let _ = self.md.push(t, &mut Stdout);
+                if self.labels {
+                    let mut w = AnswerLines {
+                        at_line_start: &mut self.at_line_start,
+                    };
+                    let _ = self.md.push(t, &mut w);
+                } else {
+                    let _ = self.md.push(t, &mut Stdout);
+                }
                 let _ = Stdout.flush();
             }
             AgentEvent::Thinking(_) => {
@@ -155,12 +244,20 @@ impl EventSink for Renderer {
                 }
             }
             AgentEvent::Status(s) => {
-                let line = style::note_line(s, self.styled);
+                let line = if self.labels {
+                    labelled("note: ", s)
+                } else {
+                    style::note_line(s, self.styled)
+                };
                 let _ = std::io::stderr().write_all(line.as_bytes());
             }
             AgentEvent::ToolStarted { name, summary, .. } => {
                 self.finish();
-                let line = style::tool_line(name, summary, self.styled);
+                let line = if self.labels {
+                    labelled("tool: ", &format!("{name} {summary}"))
+                } else {
+                    style::tool_line(name, summary, self.styled)
+                };
                 self.side(&line);
             }
             AgentEvent::ToolFinished { name, output, .. } => {
@@ -169,11 +266,25 @@ impl EventSink for Renderer {
                     if !output.is_error {
                         let path = d.path.strip_prefix(&self.cwd).unwrap_or(&d.path);
                         let path = path.display().to_string();
-                        s.push_str(&style::diff(d.old.as_deref(), &d.new, &path, self.styled));
+                        let diff = style::diff(d.old.as_deref(), &d.new, &path, self.styled);
+                        if self.labels {
+                            s.push_str(&labelled("diff: ", &diff));
+                        } else {
+                            s.push_str(&diff);
+                        }
                     }
                 }
                 let brief = brief(name, output);
-                s.push_str(&style::result_line(&brief, output.is_error, self.styled));
+                if self.labels {
+                    let what = if output.is_error {
+                        format!("error: {brief}")
+                    } else {
+                        brief
+                    };
+                    s.push_str(&labelled("result: ", &what));
+                } else {
+                    s.push_str(&style::result_line(&brief, output.is_error, self.styled));
+                }
                 self.side(&s);
             }
             AgentEvent::Usage(_) => {}

@@ -52,7 +52,7 @@ impl Approver for AskUser {
                 let line = if self.input.is_tty() {
                     self.input.read(prompt).await
                 } else {
-                    render::println(prompt.trim_end());
+                    render::println(&format!("ask: {}", prompt.trim_end()));
                     self.input.read("").await
                 };
                 match line {

@@ -45,7 +45,7 @@ impl Pause for StepPause {
             let line = if self.input.is_tty() {
                 self.input.read(prompt).await
             } else {
-                render::println(prompt.trim_end());
+                render::println(&format!("ask: {}", prompt.trim_end()));
                 self.input.read("").await
             };
             match line {
@@ -212,6 +212,13 @@ impl Repl {
         self.busy.store(false, Ordering::SeqCst);
         self.renderer.finish();
         self.failed = matches!(end, TurnEnd::Error(_));
+        let how = match &end {
+            TurnEnd::Done(_) => "turn complete",
+            TurnEnd::Cancelled => "turn cancelled",
+            TurnEnd::Stopped => "turn stopped",
+            TurnEnd::MaxSteps(_) => "turn stopped at the step limit",
+            TurnEnd::Error(_) => "turn failed",
+        };
         match end {
             TurnEnd::Done(_) => {}
             TurnEnd::Cancelled => self.renderer.note("cancelled"),
@@ -227,5 +234,6 @@ impl Repl {
         if let Some(line) = switch::turn_line(self, first_call) {
             self.renderer.note(&line);
         }
+        self.renderer.end_turn(how);
     }
 }
