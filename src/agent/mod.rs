@@ -109,9 +109,7 @@ pub struct Agent {
 impl Agent {
     /// Adds the user's message to the conversation.
     pub fn push_user(&mut self, text: &str) {
-        self.push_user_blocks(vec![Block::Text {
-            text: text.to_string(),
-        }]);
+        self.push_user_blocks(Message::user_text(text).content);
     }
 
     /// Adds a user message made of blocks (text with attachments, images).
