@@ -2,7 +2,7 @@
 //! OpenAI, OpenRouter and most compatible servers (llama.cpp, vLLM, LM Studio).
 
 use super::http::{json_error_message, Http};
-use super::sse;
+use super::stream::{self, Framing, CUT_SHORT};
 use super::{Delta, DeltaSink, Provider, ProviderError, ProviderId, Reply, Request, StopReason};
 use crate::agent::conversation::{Block, Message, Role, Usage};
 use crate::tools::ToolSpec;
@@ -43,34 +43,8 @@ impl Provider for OpenAi {
                 headers.push(("authorization", format!("Bearer {key}")));
             }
             let resp = self.http.post(name, &url, &headers, &body, sink).await?;
-            let mut parser = sse::Parser::new();
             let mut decoder = Decoder::new(name);
-            let mut failure: Option<ProviderError> = None;
-            self.http
-                .read_stream(name, resp, &mut |bytes| {
-                    parser.feed(bytes, &mut |ev| {
-                        if failure.is_none() {
-                            if let Err(e) = decoder.event(&ev.data, sink) {
-                                failure = Some(e);
-                            }
-                        }
-                    });
-                    match failure.take() {
-                        Some(e) => Err(e),
-                        None => Ok(()),
-                    }
-                })
-                .await?;
-            parser.finish(&mut |ev| {
-                if failure.is_none() {
-                    if let Err(e) = decoder.event(&ev.data, sink) {
-                        failure = Some(e);
-                    }
-                }
-            });
-            if let Some(e) = failure {
-                return Err(e);
-            }
+            stream::read(&self.http, name, resp, Framing::Sse, &mut decoder, sink).await?;
             decoder.finish()
         })
     }
@@ -193,8 +167,18 @@ impl Decoder {
         }
     }
 
+    /// The stream ended: builds the reply, or fails if it was cut short.
+    pub fn finish(self) -> Result<Reply, ProviderError> {
+        if !self.done && self.finish.is_none() {
+            return Err(ProviderError::new(self.provider, CUT_SHORT));
+        }
+        self.assemble()
+    }
+}
+
+impl stream::Decoder for Decoder {
     /// Handles one SSE `data:` payload.
-    pub fn event(&mut self, data: &str, sink: &mut DeltaSink<'_>) -> Result<(), ProviderError> {
+    fn payload(&mut self, data: &str, sink: &mut DeltaSink<'_>) -> Result<(), ProviderError> {
         let data = data.trim();
         if data == "[DONE]" {
             self.done = true;
@@ -275,15 +259,11 @@ impl Decoder {
         }
         Ok(())
     }
+}
 
-    /// The stream ended: builds the reply, or fails if it was cut short.
-    pub fn finish(self) -> Result<Reply, ProviderError> {
-        if !self.done && self.finish.is_none() {
-            return Err(ProviderError::new(
-                self.provider,
-                "stream ended before the answer was complete (connection dropped)",
-            ));
-        }
+impl Decoder {
+    /// The assistant message and stop reason from what has streamed.
+    fn assemble(self) -> Result<Reply, ProviderError> {
         let mut content = Vec::new();
         if !self.thinking.is_empty() {
             content.push(Block::Thinking {
@@ -355,31 +335,9 @@ mod tests {
     );
 
     fn decode(chunks: &[&[u8]]) -> (Result<Reply, ProviderError>, String) {
-        let mut parser = sse::Parser::new();
         let mut dec = Decoder::new("openai");
-        let mut shown = String::new();
-        let mut err = None;
-        let mut sink = |d: Delta<'_>| {
-            if let Delta::Text(t) = d {
-                shown.push_str(t)
-            }
-        };
-        for c in chunks {
-            parser.feed(c, &mut |ev| {
-                if let Err(e) = dec.event(&ev.data, &mut sink) {
-                    err = Some(e);
-                }
-            });
-        }
-        parser.finish(&mut |ev| {
-            if let Err(e) = dec.event(&ev.data, &mut sink) {
-                err = Some(e);
-            }
-        });
-        match err {
-            Some(e) => (Err(e), shown),
-            None => (dec.finish(), shown),
-        }
+        let (r, shown) = stream::feed_chunks(Framing::Sse, chunks, &mut dec);
+        (r.and_then(|_| dec.finish()), shown)
     }
 
     #[test]
