@@ -17,7 +17,7 @@ impl Tool for UpdatePlan {
         "update_plan"
     }
     fn description(&self) -> &str {
-        "Replace the plan checklist with these items, in order (done marks finished ones; note is a one-line remark)."
+        "Rewrite the plan checklist: every item, in order; done marks finished ones."
     }
     fn schema(&self) -> Value {
         json!({
