@@ -122,36 +122,27 @@ pub async fn detect_test_command(dir: &Path) -> Option<String> {
 /// What a test run found.
 pub struct TestRun {
     pub passed: bool,
-    /// The end of the combined output, for the model and the user.
+    /// The output as the bash tool reports it (capped, with the exit line).
     pub output: String,
-    pub code: Option<i32>,
 }
 
-/// Runs `command` with `sh -c` in `dir`; Err when cancelled or it cannot start.
-pub async fn run_tests(
-    command: &str,
-    dir: &Path,
-    cancel: &crate::agent::cancel::Cancel,
-) -> Result<TestRun, String> {
-    let child = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{command} 2>&1"))
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("cannot run `{command}`: {e}"))?;
-    let out = tokio::select! {
-        o = child.wait_with_output() => o.map_err(|e| format!("`{command}`: {e}"))?,
-        _ = cancel.cancelled() => return Err("cancelled".into()),
-    };
-    let text = String::from_utf8_lossy(&out.stdout);
+/// Runs `command` through the bash tool, so output caps, the process-group
+/// kill on Ctrl-C and the timeout are the same as for the model's commands.
+/// Err when cancelled or when there is no bash tool.
+pub async fn run_tests(command: &str, agent: &crate::agent::Agent) -> Result<TestRun, String> {
+    let bash = agent
+        .tools
+        .get("bash")
+        .ok_or("no bash tool to run the tests")?;
+    let args = serde_json::json!({"command": command, "timeout_ms": 600_000});
+    let out = bash.run(&args, &agent.ctx).await;
+    if agent.ctx.cancel.is_cancelled() {
+        return Err("cancelled".into());
+    }
     Ok(TestRun {
-        passed: out.status.success(),
-        output: crate::tools::cap_head_tail(&text, 8_000),
-        code: out.status.code(),
+        // bash reports a failing exit as a normal result ending in its exit line.
+        passed: !out.is_error && out.content.trim_end().ends_with("exit code: 0"),
+        output: out.content,
     })
 }
 

@@ -72,10 +72,9 @@ fn item_prompt(n: usize, total: usize, text: &str, plan: &Path, test: &str) -> S
 }
 
 fn failure_prompt(text: &str, test: &str, run: &TestRun, attempt: u32, of: u32) -> String {
-    let code = run.code.map_or("a signal".to_string(), |c| c.to_string());
     format!(
         "The tests failed after your work on plan item: {text}\n\n\
-         `{test}` exited with {code}:\n```\n{}\n```\n\
+         `{test}` said:\n```\n{}\n```\n\
          Fix the cause (attempt {attempt} of {of}), then stop.",
         run.output.trim_end()
     )
@@ -137,8 +136,7 @@ pub async fn run(
             }
             ui.note(&format!("tests: {}", opts.test));
             ui.busy(true);
-            let cwd = agent.ctx.cwd.clone();
-            let res = run_tests(&opts.test, &cwd, &agent.ctx.cancel).await;
+            let res = run_tests(&opts.test, agent).await;
             ui.busy(false);
             let run = match res {
                 Ok(r) => r,
@@ -156,11 +154,13 @@ pub async fn run(
                 passed_on = Some(attempt);
                 break;
             }
+            // bash ends with its exit line; the line before it is usually the reason.
             let last = run
                 .output
                 .trim_end()
                 .lines()
-                .last()
+                .rev()
+                .find(|l| !l.starts_with('[') && !l.starts_with("exit code:"))
                 .unwrap_or("")
                 .to_string();
             ui.note(&format!(
