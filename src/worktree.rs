@@ -293,6 +293,11 @@ pub async fn merge(cwd: &Path, name: Option<&str>, squash: bool) -> Result<Strin
     if squash {
         let msg = format!("Squashed `{branch}`\n\n{}", commits.join("\n"));
         git(&into.path, &["commit", "-q", "-m", &msg]).await?;
+        // The squashed commits never become reachable from the base, so remember
+        // the tip that was merged for `remove` to know the work is not lost.
+        let tip = git(&into.path, &["rev-parse", &branch]).await?;
+        let key = format!("branch.{branch}.wispSquashed");
+        git(&into.path, &["config", &key, tip.trim()]).await?;
     }
     Ok(format!(
         "merged {} commit{} from `{branch}` into {base}{}:\n{}",
@@ -313,7 +318,10 @@ pub async fn remove(cwd: &Path, name: &str, force: bool) -> Result<String, Strin
             ));
         }
         let unmerged = commits_between(&all[0].path, &base, name).await?;
-        if !unmerged.is_empty() {
+        let key = format!("branch.{name}.wispSquashed");
+        let squashed = git(&t.path, &["config", "--get", &key]).await.ok();
+        let tip = git(&t.path, &["rev-parse", "HEAD"]).await?;
+        if !unmerged.is_empty() && squashed.as_deref().map(str::trim) != Some(tip.trim()) {
             return Err(format!(
                 "`{name}` has {} commit(s) not merged into {base}; merge them or use --force",
                 unmerged.len()

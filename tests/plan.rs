@@ -179,3 +179,39 @@ fn drafting_a_plan_is_read_only_and_writes_the_checklist() {
     let bodies = mock.bodies("/v1/chat/completions");
     assert!(bodies[1].to_string().contains("planning is read-only"));
 }
+
+#[test]
+fn plan_run_auto_commit_makes_one_commit_per_item() {
+    let mock = three_items();
+    let w = project(&mock);
+    let dir = w.project.clone();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.name", "Test"]);
+    git(&["config", "user.email", "test@example.com"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "start"]);
+    let w = w.stdin("/plan run --auto --commit --test ./test.sh\n");
+    let run = w.run();
+    run.success();
+    assert!(!run.stdout.contains("next item:"), "--auto never pauses");
+    let log = git(&["log", "--format=%s"]);
+    assert_eq!(
+        log, "create c.txt\ncreate b.txt\ncreate a.txt\nstart\n",
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        git(&["show", "--format=", "--name-only", "HEAD~1"]).trim(),
+        "PLAN.md\nb.txt\ntest.log"
+    );
+}

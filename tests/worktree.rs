@@ -220,3 +220,33 @@ fn worktree_flag_starts_the_session_inside_it() {
     let star = run.stdout.lines().find(|l| l.ends_with('*')).unwrap_or("");
     assert!(star.starts_with("side"), "{}", run.stdout);
 }
+
+#[test]
+fn squash_merge_makes_one_commit_on_the_base() {
+    let w = repo();
+    let w = w.stdin("/worktree new feat\n");
+    w.run().success();
+    let feat = wt_path(&w, "feat");
+    commit_file(&feat, "b.txt", "two\n", "add b");
+    commit_file(&feat, "c.txt", "three\n", "add c");
+    let w = w.stdin("/worktree merge feat --squash\n/worktree remove feat\n");
+    let run = w.run();
+    run.success();
+    assert!(
+        run.stdout
+            .contains("merged 2 commits from `feat` into main (squashed)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        git(&w.project, &["rev-list", "--count", "HEAD"]).trim(),
+        "2"
+    );
+    assert!(w.path("b.txt").exists() && w.path("c.txt").exists());
+    assert_eq!(git(&w.project, &["status", "--porcelain"]), "");
+    assert!(
+        !feat.exists(),
+        "squashed work counts as merged: {}",
+        run.stderr
+    );
+}
