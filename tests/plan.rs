@@ -215,3 +215,18 @@ fn plan_run_auto_commit_makes_one_commit_per_item() {
         "PLAN.md\nb.txt\ntest.log"
     );
 }
+
+#[test]
+fn plan_edit_opens_the_editor_on_the_plan_file_then_shows_it() {
+    let w = wisp()
+        .file("PLAN.md", "# Plan\n\n- [ ] first\n")
+        .env("VISUAL", "sh -c 'echo \"- [ ] added by hand\" >> \"$0\"'")
+        .stdin("/plan edit\n");
+    let run = w.run();
+    run.success();
+    assert_eq!(
+        read(&w, "PLAN.md"),
+        "# Plan\n\n- [ ] first\n- [ ] added by hand\n"
+    );
+    assert!(run.stdout.contains("- [ ] added by hand"), "{}", run.stdout);
+}
