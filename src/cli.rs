@@ -29,6 +29,14 @@ pub struct Cli {
     pub no_color: bool,
     pub version: bool,
     pub help: bool,
+    /// `wisp loop`: work through the plan headless.
+    pub loop_cmd: bool,
+    pub worktree: Option<String>,
+    pub test: Option<String>,
+    pub plan: Option<String>,
+    /// `wisp loop --max N`: at most N items.
+    pub max_items: Option<usize>,
+    pub auto: bool,
 }
 
 pub const HELP: &str = "\
@@ -38,6 +46,8 @@ Usage:
   wisp [options] [PROMPT]        interactive; PROMPT is sent first
   wisp -p [options] [PROMPT]     one-shot: answer and exit (stdin is the prompt or added to it)
   command | wisp [options]       scripted: stdin lines run as if typed
+  wisp loop [--plan FILE] [--test CMD] [--max N] [--worktree NAME] [--auto]
+                                 work through the plan's unchecked items headless
 
 Options:
   -p, --print                  answer once and exit
@@ -49,6 +59,9 @@ Options:
       --allow RULE             allow without asking, e.g. 'bash(cargo test*)', edit (repeatable)
       --max-steps N            stop a turn after N model calls (default 50)
       --step                   pause after every step: Enter continues, text steers, q stops
+      --worktree NAME          work in git worktree NAME (created from HEAD if missing)
+      --test CMD               the test command for the plan loop (default: detected)
+      --plan FILE              the plan file (default PLAN.md)
       --plain                  screen-reader mode: no styling, every line labelled (also WISP_PLAIN=1)
       --bell                   ring the terminal bell when a turn ends
       --no-color               no colours (also NO_COLOR, TERM=dumb)
@@ -118,6 +131,20 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
                 );
             }
             "--step" => cli.step = true,
+            "--worktree" => cli.worktree = Some(take("--worktree")?),
+            "--test" => cli.test = Some(take("--test")?),
+            "--plan" => cli.plan = Some(take("--plan")?),
+            "--max" => {
+                let v = take("--max")?;
+                cli.max_items = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or(format!("--max: `{v}` is not a positive number"))?,
+                );
+            }
+            "--auto" => cli.auto = true,
+            "loop" if words.is_empty() && !cli.loop_cmd => cli.loop_cmd = true,
             "--plain" => cli.plain = true,
             "--bell" => cli.bell = true,
             "--no-color" => cli.no_color = true,

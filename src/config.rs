@@ -21,6 +21,14 @@ pub struct File {
     pub allow: Vec<String>,
     pub protected: Vec<String>,
     pub providers: BTreeMap<String, ProviderFile>,
+    /// Where `/worktree new` puts worktrees (default: `<repo>-worktrees/` beside the repo).
+    pub worktree_dir: Option<String>,
+    /// The project's test command for `/plan run` (default: detected).
+    pub test_command: Option<String>,
+    /// The plan file, relative to the working directory (default `PLAN.md`).
+    pub plan_file: Option<String>,
+    /// Attempts per plan item before the loop stops (default 3).
+    pub plan_attempts: Option<u32>,
     /// Screen-reader mode, as `--plain`.
     pub plain: Option<bool>,
     /// Ollama's context length (`options.num_ctx`).
@@ -68,6 +76,10 @@ pub struct Settings {
     pub allow: Vec<String>,
     pub protected: Vec<String>,
     pub providers: BTreeMap<String, ProviderFile>,
+    pub worktree_dir: Option<String>,
+    pub test_command: Option<String>,
+    pub plan_file: String,
+    pub plan_attempts: u32,
     pub num_ctx: Option<u32>,
     pub usage_line: bool,
     pub plain: bool,
@@ -169,6 +181,14 @@ impl Settings {
             allow: file.allow,
             protected: file.protected,
             providers: file.providers,
+            worktree_dir: file.worktree_dir,
+            test_command: cli.test.clone().or(file.test_command),
+            plan_file: cli
+                .plan
+                .clone()
+                .or(file.plan_file)
+                .unwrap_or_else(|| "PLAN.md".into()),
+            plan_attempts: file.plan_attempts.unwrap_or(3).max(1),
             num_ctx: file.num_ctx,
             usage_line: file.usage_line.unwrap_or(true),
             plain: file.plain.unwrap_or(false),

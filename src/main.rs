@@ -5,12 +5,14 @@ mod cli;
 mod config;
 mod paths;
 mod permissions;
+mod plan;
 mod print;
 mod provider;
 mod render;
 mod repl;
 mod tools;
 mod trust;
+mod worktree;
 
 use std::io::{IsTerminal, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -118,6 +120,17 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
             return 2;
         }
     };
+    agent.ctx.plan_file = settings.plan_file.clone().into();
+    if let Some(name) = &cli.worktree {
+        let cwd = agent.ctx.cwd.clone();
+        match worktree::open(&cwd, name, settings.worktree_dir.as_deref()).await {
+            Ok(dir) => worktree::enter(&mut agent, &dir),
+            Err(e) => {
+                render::eprintln(&format!("wisp: --worktree {name}: {e}"));
+                return 2;
+            }
+        }
+    }
     if cli.yolo {
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");
     }
@@ -128,6 +141,10 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     let interactive = !cli.print && stdin_tty;
     watch_ctrl_c(agent.ctx.cancel.clone(), busy.clone(), interactive);
 
+    if cli.loop_cmd {
+        busy.store(true, Ordering::SeqCst);
+        return plan::command::headless(&mut agent, &settings, cli.max_items).await;
+    }
     if cli.print {
         let prompt = match one_shot_prompt(cli.prompt.as_deref(), stdin_tty) {
             Ok(p) => p,

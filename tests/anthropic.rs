@@ -51,9 +51,20 @@ fn streamed_text_answer_is_printed() {
     assert_eq!(b["system"][0]["cache_control"]["type"], "ephemeral");
     let tools = b["tools"].as_array().expect("tools sent");
     let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(names, ["read", "write", "edit", "grep", "glob", "bash"]);
+    assert_eq!(
+        names,
+        [
+            "read",
+            "write",
+            "edit",
+            "grep",
+            "glob",
+            "bash",
+            "update_plan"
+        ]
+    );
     assert!(tools[0]["input_schema"].is_object());
-    assert_eq!(tools[5]["cache_control"]["type"], "ephemeral");
+    assert_eq!(tools[6]["cache_control"]["type"], "ephemeral");
     let user = blocks(b, "user");
     assert_eq!(user[0]["text"], "say hi");
     assert_eq!(user[0]["cache_control"]["type"], "ephemeral");

@@ -50,7 +50,18 @@ fn streamed_text_answer_is_printed() {
         .as_array()
         .expect("function declarations");
     let names: Vec<&str> = decls.iter().filter_map(|d| d["name"].as_str()).collect();
-    assert_eq!(names, ["read", "write", "edit", "grep", "glob", "bash"]);
+    assert_eq!(
+        names,
+        [
+            "read",
+            "write",
+            "edit",
+            "grep",
+            "glob",
+            "bash",
+            "update_plan"
+        ]
+    );
     // Only Gemini's schema subset is sent.
     let text = b["tools"].to_string();
     assert!(

@@ -23,7 +23,18 @@ fn streamed_text_answer_is_printed() {
         .iter()
         .filter_map(|t| t["function"]["name"].as_str())
         .collect();
-    assert_eq!(tools, ["read", "write", "edit", "grep", "glob", "bash"]);
+    assert_eq!(
+        tools,
+        [
+            "read",
+            "write",
+            "edit",
+            "grep",
+            "glob",
+            "bash",
+            "update_plan"
+        ]
+    );
 }
 
 #[test]

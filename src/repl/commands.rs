@@ -58,6 +58,16 @@ pub const COMMANDS: &[Command] = &[
         help: "pause after every step: Enter continues, text steers, q stops",
     },
     Command {
+        name: "worktree",
+        args: "new|list|switch|back|diff|merge|remove ...",
+        help: "git worktrees: new NAME [BASE], list, switch NAME, back, diff [NAME], merge [NAME] [--squash], remove NAME [--force]",
+    },
+    Command {
+        name: "plan",
+        args: "GOAL|show|edit|run [N] [--auto] [--commit]",
+        help: "draft a plan read-only, show or edit it, or work through it with tests after each item",
+    },
+    Command {
         name: "quit",
         args: "",
         help: "leave wisp (also /exit, Ctrl-D)",
@@ -120,6 +130,8 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
             }
             render::println(if repl.step { "step: on" } else { "step: off" });
         }
+        "worktree" => crate::worktree::command(repl, args).await,
+        "plan" => crate::plan::command::command(repl, args).await,
         "quit" | "exit" => return Flow::Quit,
         _ => repl.error(&format!("unknown command /{name} (try /help)")),
     }

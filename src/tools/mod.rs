@@ -8,6 +8,7 @@ mod edit;
 mod glob;
 mod grep;
 mod read;
+mod update_plan;
 mod util;
 mod write;
 
@@ -49,6 +50,8 @@ pub struct ToolCtx {
     pub cancel: Cancel,
     /// Most bytes of output a tool returns to the model.
     pub max_output: usize,
+    /// The plan file `update_plan` rewrites, relative to `cwd`.
+    pub plan_file: PathBuf,
 }
 
 impl ToolCtx {
@@ -57,6 +60,7 @@ impl ToolCtx {
             cwd,
             cancel: Cancel::new(),
             max_output: 30_000,
+            plan_file: PathBuf::from("PLAN.md"),
         }
     }
 }
@@ -136,6 +140,7 @@ impl Registry {
             Rc::new(grep::Grep),
             Rc::new(glob::Glob),
             Rc::new(bash::Bash),
+            Rc::new(update_plan::UpdatePlan),
         ];
         Registry { tools }
     }
