@@ -8,10 +8,14 @@ _wisp() {
         --provider) COMPREPLY=($(compgen -W "openai openrouter anthropic gemini ollama" -- "$cur")); return ;;
         --mode) COMPREPLY=($(compgen -W "restrictive guarded accept-edits standard" -- "$cur")); return ;;
         --output-format) COMPREPLY=($(compgen -W "text json stream-json" -- "$cur")); return ;;
-        -m|--model|--allow|--max-steps) return ;;
+        -m|--model|--allow|--max-steps|--test|--max) return ;;
+        --worktree) COMPREPLY=($(compgen -W "$(git worktree list --porcelain 2>/dev/null | sed -n 's/^branch refs\/heads\///p')" -- "$cur")); return ;;
+        --plan) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --yolo --allow --max-steps --step --plain --bell --no-color -V --version -h --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --yolo --allow --max-steps --step --worktree --test --plan --max --auto --plain --bell --no-color -V --version -h --help" -- "$cur"))
+    elif [[ $COMP_CWORD -eq 1 ]]; then
+        COMPREPLY=($(compgen -W "loop" -- "$cur"))
     fi
 }
 complete -o default -F _wisp wisp
