@@ -33,5 +33,6 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
         ctx: ToolCtx::new(cwd),
         usage: Usage::default(),
         max_tokens: settings.max_tokens,
+        mcp: None,
     })
 }

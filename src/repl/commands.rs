@@ -43,6 +43,11 @@ pub const COMMANDS: &[Command] = &[
         help: "pause after every step: Enter continues, text steers, q stops",
     },
     Command {
+        name: "mcp",
+        args: "[tools|restart|add|remove|enable|disable NAME]",
+        help: "MCP servers: status, tools, configuration",
+    },
+    Command {
         name: "quit",
         args: "",
         help: "leave wisp (also /exit, Ctrl-D)",
@@ -112,6 +117,11 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
                 }
             }
             render::println(if repl.step { "step: on" } else { "step: off" });
+        }
+        "mcp" => {
+            if let Err(e) = crate::mcp::command::run(&mut repl.agent, args).await {
+                repl.error(&e);
+            }
         }
         "quit" | "exit" => return Flow::Quit,
         _ => repl.error(&format!("unknown command /{name} (try /help)")),
