@@ -8,7 +8,7 @@
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -56,6 +56,9 @@ pub struct Peer {
     closed: Mutex<Option<String>>,
     /// The last line that was not JSON-RPC, to explain a failure.
     garbage: Mutex<Option<String>>,
+    /// Set when the server says its tools changed, until they are re-listed,
+    /// so the agent can wait for the new list before its next model call.
+    tools_stale: AtomicBool,
 }
 
 /// Removes a request from the pending map when its caller stops waiting
@@ -99,6 +102,7 @@ impl Peer {
             notices,
             closed: Mutex::new(None),
             garbage: Mutex::new(None),
+            tools_stale: AtomicBool::new(false),
         }
     }
 
@@ -174,7 +178,10 @@ impl Peer {
             (Some(_), Some(id)) => self.respond(id, Err((-32601, "method not supported by wisp"))),
             (Some(m), None) => {
                 let notice = match m {
-                    "notifications/tools/list_changed" => Some(Notice::ToolsChanged),
+                    "notifications/tools/list_changed" => {
+                        self.tools_stale.store(true, Ordering::SeqCst);
+                        Some(Notice::ToolsChanged)
+                    }
                     "notifications/prompts/list_changed" => Some(Notice::PromptsChanged),
                     _ => None,
                 };
@@ -207,6 +214,14 @@ impl Peer {
             }
             (None, None) => {}
         }
+    }
+
+    pub fn tools_stale(&self) -> bool {
+        self.tools_stale.load(Ordering::SeqCst)
+    }
+
+    pub fn clear_tools_stale(&self) {
+        self.tools_stale.store(false, Ordering::SeqCst);
     }
 
     /// Remembers a line that was not JSON-RPC (shown if the server then fails).

@@ -305,8 +305,16 @@ impl Manager {
         while let Some(n) = notices.recv().await {
             match n {
                 Notice::ToolsChanged => {
-                    if let Ok(t) = list_tools(&peer, limit).await {
-                        self.update(&name, epoch, |s| s.tools = t);
+                    let listed = list_tools(&peer, limit).await;
+                    // Cleared only now, so the agent waits for the new list; a
+                    // notification during the listing is still queued.
+                    peer.clear_tools_stale();
+                    match listed {
+                        Ok(t) => {
+                            self.update(&name, epoch, |s| s.tools = t);
+                        }
+                        // Wake whoever waits for the list; the old one stays.
+                        Err(_) => self.bump(),
                     }
                 }
                 Notice::PromptsChanged => {}
@@ -386,19 +394,19 @@ impl Manager {
         })
     }
 
-    /// Waits for servers still starting (until they are up, fail or time
+    /// Waits for servers still starting or re-listing their tools (until they are up, fail or time
     /// out, or Ctrl-C), then brings the registry's MCP tools up to date.
     /// Returns the one-line reports to show.
     pub async fn sync(&self, tools: &mut Registry, cancel: &Cancel) -> Vec<String> {
         let deadline = Instant::now() + self.startup_timeout + Duration::from_secs(1);
         loop {
             let mut rx = self.changed.subscribe();
-            let starting = self
-                .lock()
-                .servers
-                .iter()
-                .any(|s| s.status == Status::Starting);
-            if !starting {
+            let busy = self.lock().servers.iter().any(|s| {
+                s.status == Status::Starting
+                    || (s.status == Status::Ready
+                        && s.peer.as_ref().is_some_and(|p| p.tools_stale()))
+            });
+            if !busy {
                 break;
             }
             let left = deadline.saturating_duration_since(Instant::now());
