@@ -315,3 +315,39 @@ fn filesystem_server_reads_a_file_for_the_model() {
     let result = tool_result(&mock);
     assert!(result.contains("lantern"), "{result}");
 }
+
+#[test]
+fn a_server_prompt_runs_as_a_slash_command() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "weather"}, "response": {"content": "sunny"}}
+    ]));
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&servers(json!({})))
+        .stdin("/mcp tools everything\n/mcp__everything__args-prompt Paris state=TX\n/mcp__everything__args-prompt\n")
+        .run();
+    assert!(
+        run.stdout
+            .contains("/mcp__everything__args-prompt CITY [STATE]"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("sunny"), "{}", run.stdout);
+    let bodies = mock.bodies("/v1/chat/completions");
+    assert_eq!(
+        bodies.len(),
+        1,
+        "the prompt without its argument is not sent"
+    );
+    let user = messages(&bodies[0])
+        .into_iter()
+        .rev()
+        .find(|m| m["role"] == "user")
+        .expect("user message");
+    assert_eq!(user["content"], "What's weather in Paris, TX?");
+    assert!(
+        run.stderr.contains("missing CITY; it takes CITY [STATE]"),
+        "{}",
+        run.stderr
+    );
+}

@@ -71,6 +71,14 @@ pub async fn run(agent: &mut Agent, args: &str) -> Result<(), String> {
             for (n, d) in named {
                 render::println(&format!("{n:w$}  {d}"));
             }
+            // The server's prompts, runnable as slash commands.
+            let prefix = tool_name(name, "");
+            for (cmd, usage, d) in mgr.prompt_commands() {
+                if cmd.starts_with(&prefix) {
+                    let first = d.lines().next().unwrap_or("");
+                    render::println(&format!("/{cmd} {usage}  {first}"));
+                }
+            }
         }
         (Some("restart"), Some(name)) => {
             mgr.restart(name)?;

@@ -10,6 +10,7 @@ pub mod command;
 pub mod config;
 mod http;
 mod jsonrpc;
+pub mod prompts;
 mod stdio;
 mod tool;
 
@@ -57,6 +58,7 @@ struct Server {
     peer: Option<Arc<Peer>>,
     stop: Option<oneshot::Sender<()>>,
     tools: Vec<ToolInfo>,
+    prompts: Vec<prompts::PromptInfo>,
     /// Counts starts, so a stale task never overwrites a newer one's state.
     epoch: u64,
     failures: u32,
@@ -150,6 +152,7 @@ impl Manager {
                 peer: None,
                 stop: None,
                 tools: Vec::new(),
+                prompts: Vec::new(),
                 epoch: 0,
                 failures: 0,
                 retry_at: None,
@@ -199,6 +202,7 @@ impl Manager {
             s.peer = None;
             s.stop = None;
             s.tools.clear();
+            s.prompts.clear();
         }
         self.bump();
         Ok(())
@@ -282,7 +286,7 @@ impl Manager {
         }) {
             return;
         }
-        let version = match initialize(&peer, limit).await {
+        let (version, has_prompts) = match initialize(&peer, limit).await {
             Ok(v) => v,
             Err(e) => {
                 let e = match peer.last_garbage() {
@@ -296,9 +300,16 @@ impl Manager {
             Ok(t) => t,
             Err(e) => return self.fail(&name, epoch, format!("tools/list: {e}")),
         };
+        // A server whose prompts cannot be listed still serves its tools.
+        let prompt_list = if has_prompts {
+            prompts::list(&peer, limit).await.unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         self.update(&name, epoch, |s| {
             s.status = Status::Ready;
             s.tools = tools;
+            s.prompts = prompt_list;
             s.version = version;
             s.failures = 0;
         });
@@ -317,7 +328,11 @@ impl Manager {
                         Err(_) => self.bump(),
                     }
                 }
-                Notice::PromptsChanged => {}
+                Notice::PromptsChanged => {
+                    if let Ok(p) = prompts::list(&peer, limit).await {
+                        self.update(&name, epoch, |s| s.prompts = p);
+                    }
+                }
                 Notice::Closed(why) => return self.fail(&name, epoch, why),
             }
         }
@@ -499,8 +514,9 @@ fn find<'a>(inner: &'a mut Inner, name: &str) -> Result<&'a mut Server, String> 
         .ok_or_else(|| format!("no MCP server named `{name}` (see /mcp)"))
 }
 
-/// The `initialize` handshake; returns the protocol revision agreed on.
-async fn initialize(peer: &Peer, limit: Duration) -> Result<String, String> {
+/// The `initialize` handshake; returns the protocol revision agreed on and
+/// whether the server offers prompts.
+async fn initialize(peer: &Peer, limit: Duration) -> Result<(String, bool), String> {
     let params = json!({
         "protocolVersion": PROTOCOL_VERSION,
         "capabilities": {},
@@ -518,7 +534,8 @@ async fn initialize(peer: &Peer, limit: Duration) -> Result<String, String> {
                 ));
             }
             peer.notify("notifications/initialized", Value::Null);
-            Ok(v.to_string())
+            let prompts = r.pointer("/capabilities/prompts").is_some();
+            Ok((v.to_string(), prompts))
         }
         Err(RpcError::Server { code, message }) => {
             // Servers of the 2026-07-28 revision have no `initialize`.

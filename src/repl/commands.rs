@@ -124,6 +124,16 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
             }
         }
         "quit" | "exit" => return Flow::Quit,
+        n if n.starts_with("mcp__") => {
+            let expanded = match &repl.agent.mcp {
+                Some(m) => m.expand_prompt(n, args).await,
+                None => Err(format!("unknown command /{name} (try /help)")),
+            };
+            match expanded {
+                Ok(text) => repl.run_turn(&text).await,
+                Err(e) => repl.error(&e),
+            }
+        }
         _ => repl.error(&format!("unknown command /{name} (try /help)")),
     }
     Flow::Continue
