@@ -351,3 +351,62 @@ fn a_server_prompt_runs_as_a_slash_command() {
         run.stderr
     );
 }
+
+/// server-everything over streamable HTTP on a free port; wisp only ever
+/// connects to it on 127.0.0.1.
+struct HttpEverything {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl HttpEverything {
+    fn start() -> HttpEverything {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = std::process::Command::new("node")
+            .arg(bin("mcp-server-everything"))
+            .arg("streamableHttp")
+            .env("PORT", port.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start server-everything");
+        let start = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(15),
+                "server-everything did not listen"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        HttpEverything { child, port }
+    }
+}
+
+impl Drop for HttpEverything {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn get_sum_over_streamable_http() {
+    let server = HttpEverything::start();
+    let mock = one_call("mcp__web__get-sum", json!({"a": 2, "b": 3}));
+    let url = format!("http://127.0.0.1:{}/mcp", server.port);
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(
+            &json!({"mcpServers": {"web": {"type": "http", "url": url,
+                "headers": {"Authorization": "Bearer ${HOME}"}}}})
+            .to_string(),
+        )
+        .args(&["-p", "--allow", "mcp__web__*", "go"])
+        .run();
+    run.success();
+    let result = tool_result(&mock);
+    assert!(result.contains("is 5"), "{result}");
+}
