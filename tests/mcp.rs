@@ -361,13 +361,17 @@ struct HttpEverything {
 
 impl HttpEverything {
     fn start() -> HttpEverything {
+        Self::start_with("streamableHttp")
+    }
+
+    fn start_with(mode: &str) -> HttpEverything {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
         let child = std::process::Command::new("node")
             .arg(bin("mcp-server-everything"))
-            .arg("streamableHttp")
+            .arg(mode)
             .env("PORT", port.to_string())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -405,6 +409,21 @@ fn get_sum_over_streamable_http() {
             .to_string(),
         )
         .args(&["-p", "--allow", "mcp__web__*", "go"])
+        .run();
+    run.success();
+    let result = tool_result(&mock);
+    assert!(result.contains("is 5"), "{result}");
+}
+
+#[test]
+fn get_sum_over_legacy_sse() {
+    let server = HttpEverything::start_with("sse");
+    let mock = one_call("mcp__old__get-sum", json!({"a": 2, "b": 3}));
+    let url = format!("http://127.0.0.1:{}/sse", server.port);
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&json!({"mcpServers": {"old": {"type": "sse", "url": url}}}).to_string())
+        .args(&["-p", "--allow", "mcp__old__*", "go"])
         .run();
     run.success();
     let result = tool_result(&mock);

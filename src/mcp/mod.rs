@@ -10,6 +10,7 @@ pub mod command;
 pub mod config;
 mod http;
 mod jsonrpc;
+mod legacy_sse;
 pub mod prompts;
 mod stdio;
 mod tool;
@@ -347,7 +348,7 @@ impl Manager {
                 cwd,
             } => stdio::connect(&cfg.name, command, args, env, cwd.as_deref(), &self.cwd).await,
             Transport::Http { url, headers } => http::connect(url, headers).await,
-            Transport::Sse { .. } => Err("the legacy SSE transport is not supported yet".into()),
+            Transport::Sse { url, headers } => legacy_sse::connect(url, headers).await,
         }
     }
 
