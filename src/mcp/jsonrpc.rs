@@ -301,6 +301,34 @@ mod tests {
     }
 
     #[test]
+    fn dropping_a_request_sends_cancelled_but_never_for_initialize() {
+        rt().block_on(async {
+            let (peer, mut out, _n) = pair();
+            let long = Duration::from_secs(60);
+            // Ctrl-C makes the agent drop the tool's future mid-call.
+            let dropped = tokio::time::timeout(
+                Duration::from_millis(20),
+                peer.request("tools/call", json!({}), long),
+            )
+            .await;
+            assert!(dropped.is_err());
+            assert_eq!(out.recv().await.expect("request")["method"], "tools/call");
+            let cancel = out.recv().await.expect("cancel");
+            assert_eq!(cancel["method"], "notifications/cancelled");
+            assert_eq!(cancel["params"]["requestId"], 1);
+            assert_eq!(cancel["params"]["reason"], "cancelled by the user");
+
+            let _ = tokio::time::timeout(
+                Duration::from_millis(20),
+                peer.request("initialize", json!({}), long),
+            )
+            .await;
+            assert_eq!(out.recv().await.expect("request")["method"], "initialize");
+            assert!(out.try_recv().is_err(), "initialize is never cancelled");
+        });
+    }
+
+    #[test]
     fn a_timed_out_request_is_cancelled_and_close_fails_the_rest() {
         rt().block_on(async {
             let (peer, mut out, mut notices) = pair();
