@@ -441,7 +441,11 @@ fn a_server_of_the_2026_revision_is_named_as_such() {
         .args(&["-p", "hi"])
         .run();
     run.success();
-    let lines: Vec<&str> = run.stderr.lines().filter(|l| l.contains("`newer`")).collect();
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("`newer`"))
+        .collect();
     assert_eq!(lines.len(), 1, "{}", run.stderr);
     assert!(lines[0].contains("MCP 2026-07-28"), "{}", lines[0]);
 }
