@@ -3,6 +3,7 @@
 mod agent;
 mod cli;
 mod config;
+mod mcp;
 mod paths;
 mod permissions;
 mod plan;
@@ -131,6 +132,11 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
             }
         }
     }
+    let (mcp, warnings) = mcp::Manager::start(agent.ctx.cwd.clone(), can_ask);
+    for w in warnings {
+        render::eprintln(&format!("wisp: mcp: {w}"));
+    }
+    agent.mcp = Some(mcp);
     if cli.yolo {
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");
     }

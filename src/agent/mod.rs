@@ -104,6 +104,8 @@ pub struct Agent {
     pub ledger: usage::Ledger,
     pub prices: crate::provider::pricing::Table,
     pub max_tokens: Option<u32>,
+    /// MCP servers whose tools join `tools`.
+    pub mcp: Option<crate::mcp::Manager>,
 }
 
 impl Agent {
@@ -129,6 +131,11 @@ impl Agent {
     ) -> StepOutcome {
         self.conv.repair();
         let cancel = self.ctx.cancel.clone();
+        if let Some(m) = self.mcp.clone() {
+            for note in m.sync(&mut self.tools, &cancel).await {
+                sink.event(AgentEvent::Status(&note));
+            }
+        }
         let specs: Vec<ToolSpec> = self.tools.specs();
         let mut partial = String::new();
         let result = {

@@ -36,5 +36,6 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
             overrides: settings.prices.clone(),
         },
         max_tokens: settings.max_tokens,
+        mcp: None,
     })
 }

@@ -68,6 +68,11 @@ pub const COMMANDS: &[Command] = &[
         help: "draft a plan read-only, show or edit it, or work through it with tests after each item",
     },
     Command {
+        name: "mcp",
+        args: "[tools|restart|add|remove|enable|disable NAME]",
+        help: "MCP servers: status, tools, configuration",
+    },
+    Command {
         name: "quit",
         args: "",
         help: "leave wisp (also /exit, Ctrl-D)",
@@ -132,7 +137,22 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
         }
         "worktree" => crate::worktree::command(repl, args).await,
         "plan" => crate::plan::command::command(repl, args).await,
+        "mcp" => {
+            if let Err(e) = crate::mcp::command::run(&mut repl.agent, args).await {
+                repl.error(&e);
+            }
+        }
         "quit" | "exit" => return Flow::Quit,
+        n if n.starts_with("mcp__") => {
+            let expanded = match &repl.agent.mcp {
+                Some(m) => m.expand_prompt(n, args).await,
+                None => Err(format!("unknown command /{name} (try /help)")),
+            };
+            match expanded {
+                Ok(text) => repl.run_turn(&text).await,
+                Err(e) => repl.error(&e),
+            }
+        }
         _ => repl.error(&format!("unknown command /{name} (try /help)")),
     }
     Flow::Continue

@@ -149,6 +149,18 @@ impl Registry {
         self.tools.iter().find(|t| t.name() == name).cloned()
     }
 
+    /// Adds a tool, replacing one of the same name (MCP tools come and go).
+    pub fn add(&mut self, tool: Rc<dyn Tool>) {
+        self.remove(tool.name());
+        self.tools.push(tool);
+    }
+
+    pub fn remove(&mut self, name: &str) -> bool {
+        let before = self.tools.len();
+        self.tools.retain(|t| t.name() != name);
+        self.tools.len() != before
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Rc<dyn Tool>> {
         self.tools.iter()
     }

@@ -230,6 +230,14 @@ impl Wisp {
         self
     }
 
+    /// Writes `mcp.json` (the user's MCP servers) in wisp's config directory.
+    pub fn mcp_json(self, json: &str) -> Self {
+        let dir = self.home.path().join("config/wisp");
+        std::fs::create_dir_all(&dir).expect("config dir");
+        std::fs::write(dir.join("mcp.json"), json).expect("write mcp.json");
+        self
+    }
+
     /// Writes a file in the project directory.
     pub fn file(self, rel: &str, content: &str) -> Self {
         let p = self.project.join(rel);

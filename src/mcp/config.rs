@@ -1,0 +1,319 @@
+//! The `mcpServers` JSON other tools use, read from the user's
+//! `$XDG_CONFIG_HOME/wisp/mcp.json` and the project's `.mcp.json`.
+//!
+//! Project servers run commands chosen by whoever wrote the repository, so
+//! they start only after the user approves that file once; the answer is
+//! remembered per project path and file hash, so a changed file asks again.
+
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+/// How to reach a server.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Transport {
+    Stdio {
+        command: String,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+        cwd: Option<String>,
+    },
+    /// Streamable HTTP.
+    Http {
+        url: String,
+        headers: Vec<(String, String)>,
+    },
+    /// The older HTTP+SSE transport.
+    Sse {
+        url: String,
+        headers: Vec<(String, String)>,
+    },
+}
+
+impl Transport {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Transport::Stdio { .. } => "stdio",
+            Transport::Http { .. } => "http",
+            Transport::Sse { .. } => "sse",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerConfig {
+    pub name: String,
+    pub transport: Transport,
+    pub disabled: bool,
+    /// Defined in the project's `.mcp.json` rather than the user's file.
+    pub project: bool,
+}
+
+/// Expands `${VAR}` and `${VAR:-default}`; an unset variable becomes empty.
+pub fn expand(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        let inner = &after[..end];
+        let (var, default) = match inner.split_once(":-") {
+            Some((v, d)) => (v, Some(d)),
+            None => (inner, None),
+        };
+        match std::env::var(var) {
+            Ok(v) if !v.is_empty() => out.push_str(&v),
+            _ => out.push_str(default.unwrap_or("")),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(expand).collect())
+        .unwrap_or_default()
+}
+
+fn pairs(v: Option<&Value>) -> Vec<(String, String)> {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), expand(s))))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One server entry of `mcpServers`.
+pub fn parse_server(name: &str, v: &Value, project: bool) -> Result<ServerConfig, String> {
+    let url = v.get("url").and_then(Value::as_str).map(expand);
+    let command = v.get("command").and_then(Value::as_str).map(expand);
+    let kind = v.get("type").and_then(Value::as_str);
+    let headers = pairs(v.get("headers"));
+    let transport = match (kind, command, url) {
+        (Some("stdio") | None, Some(command), _) => Transport::Stdio {
+            command,
+            args: strings(v.get("args")),
+            env: pairs(v.get("env")),
+            cwd: v.get("cwd").and_then(Value::as_str).map(expand),
+        },
+        (Some("http" | "streamable-http" | "streamableHttp") | None, _, Some(url)) => {
+            Transport::Http { url, headers }
+        }
+        (Some("sse"), _, Some(url)) => Transport::Sse { url, headers },
+        (Some(k), _, _) if !matches!(k, "stdio" | "http" | "sse") => {
+            return Err(format!("server `{name}`: unknown type `{k}`"))
+        }
+        _ => return Err(format!("server `{name}`: needs a `command` or a `url`")),
+    };
+    Ok(ServerConfig {
+        name: name.to_string(),
+        transport,
+        disabled: v.get("disabled").and_then(Value::as_bool).unwrap_or(false),
+        project,
+    })
+}
+
+/// Every server in a file's text; bad entries become warnings.
+pub fn parse(text: &str, project: bool) -> Result<(Vec<ServerConfig>, Vec<String>), String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let mut servers = Vec::new();
+    let mut warnings = Vec::new();
+    if let Some(map) = v.get("mcpServers").and_then(Value::as_object) {
+        for (name, entry) in map {
+            match parse_server(name, entry, project) {
+                Ok(s) => servers.push(s),
+                Err(e) => warnings.push(e),
+            }
+        }
+    }
+    Ok((servers, warnings))
+}
+
+pub fn user_path() -> PathBuf {
+    crate::paths::config_dir().join("mcp.json")
+}
+
+fn approvals_path() -> PathBuf {
+    crate::paths::data_dir().join("approved-mcp")
+}
+
+/// FNV-1a of the file: a changed `.mcp.json` asks again.
+fn hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+fn approved(root: &Path, hash: &str) -> bool {
+    let line = format!("{hash} {}", root.display());
+    std::fs::read_to_string(approvals_path()).is_ok_and(|t| t.lines().any(|l| l == line))
+}
+
+fn remember(root: &Path, hash: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let path = approvals_path();
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    writeln!(f, "{hash} {}", root.display())
+}
+
+/// Reads both files. Runs once at start-up, before the prompt appears, so
+/// reading synchronously (and asking on the terminal) is fine here.
+pub fn load(cwd: &Path, can_ask: bool) -> (Vec<ServerConfig>, Vec<String>) {
+    let mut servers: Vec<ServerConfig> = Vec::new();
+    let mut warnings = Vec::new();
+    let user = user_path();
+    match std::fs::read_to_string(&user) {
+        Ok(text) => match parse(&text, false) {
+            Ok((s, w)) => {
+                servers = s;
+                warnings.extend(w.into_iter().map(|w| format!("{}: {w}", user.display())));
+            }
+            Err(e) => warnings.push(format!("{}: {e}", user.display())),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => warnings.push(format!("{}: {e}", user.display())),
+    }
+    let Ok(bytes) = std::fs::read(cwd.join(".mcp.json")) else {
+        return (servers, warnings);
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let project = match parse(&text, true) {
+        Ok((s, w)) => {
+            warnings.extend(w.into_iter().map(|w| format!(".mcp.json: {w}")));
+            s
+        }
+        Err(e) => {
+            warnings.push(format!(".mcp.json: {e}"));
+            return (servers, warnings);
+        }
+    };
+    let enabled: Vec<&str> = project
+        .iter()
+        .filter(|s| !s.disabled)
+        .map(|s| s.name.as_str())
+        .collect();
+    if enabled.is_empty() {
+        return (servers, warnings);
+    }
+    let h = hash(&bytes);
+    let mut ok = approved(cwd, &h);
+    if !ok && can_ask {
+        crate::render::println(&format!(
+            "ask: .mcp.json in this project wants to start MCP servers: {}. Allow them? [y/N]",
+            enabled.join(", ")
+        ));
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        ok = matches!(answer.trim(), "y" | "yes");
+        if ok {
+            if let Err(e) = remember(cwd, &h) {
+                warnings.push(format!("could not remember the answer: {e}"));
+            }
+        }
+    }
+    if !ok {
+        warnings.push(format!(
+            "skipping the MCP servers of .mcp.json ({}): not approved; run wisp interactively here to approve them",
+            enabled.join(", ")
+        ));
+        return (servers, warnings);
+    }
+    for p in project {
+        servers.retain(|s| s.name != p.name);
+        servers.push(p);
+    }
+    (servers, warnings)
+}
+
+/// Changes the user's `mcp.json` (keeping whatever else it holds).
+pub async fn edit_user(
+    change: impl FnOnce(&mut Map<String, Value>) -> Result<(), String>,
+) -> Result<(), String> {
+    let path = user_path();
+    let mut doc: Value = match tokio::fs::read_to_string(&path).await {
+        Ok(t) => serde_json::from_str(&t).map_err(|e| format!("{}: {e}", path.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Value::Object(Map::new()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let Some(root) = doc.as_object_mut() else {
+        return Err(format!("{}: not a JSON object", path.display()));
+    };
+    let servers = root
+        .entry("mcpServers")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(servers) = servers.as_object_mut() else {
+        return Err(format!("{}: mcpServers is not an object", path.display()));
+    };
+    change(servers)?;
+    if let Some(d) = path.parent() {
+        tokio::fs::create_dir_all(d)
+            .await
+            .map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+    tokio::fs::write(&path, text + "\n")
+        .await
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_shapes_and_expands_variables() {
+        let home = std::env::var("HOME").unwrap_or_default();
+        let text = r#"{"mcpServers": {
+            "git": {"command": "uvx", "args": ["mcp-server-git"], "env": {"A": "1"}},
+            "web": {"type": "http", "url": "http://127.0.0.1:9/mcp",
+                    "headers": {"Authorization": "Bearer ${HOME}", "X": "${WISP_UNSET_VAR:-dflt}"}},
+            "old": {"type": "sse", "url": "http://127.0.0.1:9/sse", "disabled": true},
+            "bad": {"type": "carrier-pigeon"}
+        }}"#;
+        let (servers, warnings) = parse(text, false).expect("parses");
+        assert_eq!(servers.len(), 3);
+        assert_eq!(
+            warnings,
+            vec!["server `bad`: unknown type `carrier-pigeon`"]
+        );
+        let web = servers.iter().find(|s| s.name == "web").expect("web");
+        assert_eq!(
+            web.transport,
+            Transport::Http {
+                url: "http://127.0.0.1:9/mcp".into(),
+                headers: vec![
+                    ("Authorization".into(), format!("Bearer {home}")),
+                    ("X".into(), "dflt".into())
+                ]
+            }
+        );
+        let old = servers.iter().find(|s| s.name == "old").expect("old");
+        assert!(old.disabled);
+        assert_eq!(old.transport.label(), "sse");
+        let git = servers.iter().find(|s| s.name == "git").expect("git");
+        assert_eq!(git.transport.label(), "stdio");
+    }
+
+    #[test]
+    fn expansion_leaves_plain_text_alone() {
+        assert_eq!(expand("no vars"), "no vars");
+        assert_eq!(expand("${WISP_UNSET_VAR}x"), "x");
+        assert_eq!(expand("open ${"), "open ${");
+    }
+}

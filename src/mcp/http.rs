@@ -1,0 +1,199 @@
+//! The streamable HTTP transport: every message is a POST to the server's
+//! URL, answered with JSON, with an SSE stream of messages, or with 202 for
+//! notifications. The session id the server gives in answer to `initialize`
+//! (`Mcp-Session-Id`) and the agreed revision (`MCP-Protocol-Version`) go
+//! with every later request. A GET stream, when the server offers one,
+//! carries what the server sends on its own (`list_changed`).
+
+use super::jsonrpc::{self, Peer};
+use super::Conn;
+use crate::provider::sse;
+use futures_util::StreamExt;
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+#[derive(Default)]
+struct Session {
+    id: Option<String>,
+    version: Option<String>,
+}
+
+struct Http {
+    client: reqwest::Client,
+    url: String,
+    headers: Vec<(String, String)>,
+    session: Mutex<Session>,
+    peer: Arc<Peer>,
+}
+
+pub async fn connect(url: &str, headers: &[(String, String)]) -> Result<Conn, String> {
+    let client = reqwest::Client::builder()
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))?;
+    let (peer, mut out, notices) = jsonrpc::pair();
+    let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
+    let http = Arc::new(Http {
+        client,
+        url: url.to_string(),
+        headers: headers.to_vec(),
+        session: Mutex::new(Session::default()),
+        peer: peer.clone(),
+    });
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = &mut stop_rx => {
+                    http.end_session().await;
+                    http.peer.close("stopped");
+                    return;
+                }
+                msg = out.recv() => match msg {
+                    Some(m) => {
+                        let h = http.clone();
+                        tokio::spawn(async move { h.post(m).await });
+                    }
+                    None => return,
+                }
+            }
+        }
+    });
+    Ok(Conn {
+        peer,
+        notices,
+        _stop: stop_tx,
+    })
+}
+
+impl Http {
+    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn request(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
+        let mut req = self.client.request(method, &self.url);
+        for (k, v) in &self.headers {
+            req = req.header(k, v);
+        }
+        let s = self.session();
+        if let Some(id) = &s.id {
+            req = req.header("Mcp-Session-Id", id);
+        }
+        if let Some(v) = &s.version {
+            req = req.header("MCP-Protocol-Version", v);
+        }
+        req
+    }
+
+    /// Answers a request of ours that HTTP itself failed, so its caller
+    /// hears about it at once instead of waiting for a timeout.
+    fn fail(&self, msg: &Value, why: String) {
+        if let (Some(id), Some(_)) = (msg.get("id"), msg.get("method")) {
+            self.peer.incoming(
+                json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32000, "message": why}}),
+            );
+        }
+    }
+
+    async fn post(self: Arc<Self>, msg: Value) {
+        let method = msg.get("method").and_then(Value::as_str).unwrap_or("");
+        let initializing = method == "initialize";
+        let initialized = method == "notifications/initialized";
+        let sent = self
+            .request(reqwest::Method::POST)
+            .header(CONTENT_TYPE, "application/json")
+            .header("Accept", "application/json, text/event-stream")
+            .body(msg.to_string())
+            .send()
+            .await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => return self.fail(&msg, format!("cannot reach {}: {e}", self.url)),
+        };
+        let status = resp.status();
+        if !status.is_success() {
+            let body = resp.text().await.unwrap_or_default();
+            let why = crate::provider::one_line(&body);
+            return self.fail(&msg, format!("HTTP {}: {why}", status.as_u16()));
+        }
+        if initializing {
+            if let Some(id) = resp
+                .headers()
+                .get("mcp-session-id")
+                .and_then(|v| v.to_str().ok())
+            {
+                self.session().id = Some(id.to_string());
+            }
+        }
+        if initialized {
+            // Messages the server sends on its own arrive on a GET stream.
+            tokio::spawn(self.clone().listen());
+        }
+        let is_sse = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("text/event-stream"));
+        if is_sse {
+            self.read_events(resp, initializing).await;
+        } else if let Ok(bytes) = resp.bytes().await {
+            if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+                self.deliver(v, initializing);
+            } else if msg.get("id").is_some() && !bytes.is_empty() {
+                self.fail(&msg, "the server answered with something not JSON".into());
+            }
+        }
+    }
+
+    fn deliver(&self, v: Value, initializing: bool) {
+        if initializing {
+            if let Some(ver) = v.pointer("/result/protocolVersion").and_then(Value::as_str) {
+                self.session().version = Some(ver.to_string());
+            }
+        }
+        self.peer.incoming(v);
+    }
+
+    async fn read_events(&self, resp: reqwest::Response, initializing: bool) {
+        let mut parser = sse::Parser::new();
+        let mut stream = resp.bytes_stream();
+        let mut found = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let Ok(bytes) = chunk else { break };
+            parser.feed(&bytes, &mut |e| found.push(e.data));
+            for data in found.drain(..) {
+                if let Ok(v) = serde_json::from_str::<Value>(&data) {
+                    self.deliver(v, initializing);
+                }
+            }
+        }
+        parser.finish(&mut |e| found.push(e.data));
+        for data in found {
+            if let Ok(v) = serde_json::from_str::<Value>(&data) {
+                self.deliver(v, initializing);
+            }
+        }
+    }
+
+    /// The optional GET stream; a server without one answers 405.
+    async fn listen(self: Arc<Self>) {
+        let sent = self
+            .request(reqwest::Method::GET)
+            .header("Accept", "text/event-stream")
+            .send()
+            .await;
+        if let Ok(resp) = sent {
+            if resp.status().is_success() {
+                self.read_events(resp, false).await;
+            }
+        }
+    }
+
+    /// Tells the server the session is over (best effort).
+    async fn end_session(&self) {
+        if self.session().id.is_some() {
+            let _ = self.request(reqwest::Method::DELETE).send().await;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+# An MCP server that exits at once.
+exit 3

@@ -1,0 +1,3 @@
+#!/bin/sh
+# An MCP server that reads requests and never answers initialize.
+cat > /dev/null
