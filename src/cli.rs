@@ -23,6 +23,8 @@ pub struct Cli {
     pub max_steps: Option<u32>,
     /// Pause after every step (`/step on`).
     pub step: bool,
+    /// `--prompt NAME`: run a library prompt; the words are its arguments.
+    pub prompt_name: Option<String>,
     pub plain: bool,
     pub no_color: bool,
     pub version: bool,
@@ -47,6 +49,7 @@ Options:
       --allow RULE             allow without asking, e.g. 'bash(cargo test*)', edit (repeatable)
       --max-steps N            stop a turn after N model calls (default 50)
       --step                   pause after every step: Enter continues, text steers, q stops
+      --prompt NAME            run library prompt NAME; the words are its arguments
       --plain                  no colours or styling (screen readers, pipes)
       --no-color               no colours (also NO_COLOR, TERM=dumb)
   -V, --version                print the version
@@ -115,6 +118,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
                 );
             }
             "--step" => cli.step = true,
+            "--prompt" => cli.prompt_name = Some(take("--prompt")?),
             "--plain" => cli.plain = true,
             "--no-color" => cli.no_color = true,
             "-V" | "--version" => cli.version = true,

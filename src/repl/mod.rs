@@ -25,6 +25,8 @@ pub struct Repl {
     failed: bool,
     /// Pause between steps (`/step on`, `--step`).
     pub step: bool,
+    /// The prompt library (`/prompts`).
+    pub prompts: crate::prompts::Library,
 }
 
 /// Between steps, asks whether to go on: Enter continues, text steers, `q` stops.
@@ -71,6 +73,7 @@ impl Repl {
             busy,
             failed: false,
             step: false,
+            prompts: Default::default(),
         }
     }
 
