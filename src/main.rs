@@ -119,12 +119,8 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
             return 2;
         }
     };
-    let lib = {
-        let cwd = agent.ctx.cwd.clone();
-        tokio::task::spawn_blocking(move || prompts::Library::load(&cwd))
-            .await
-            .unwrap_or_default()
-    };
+    // Startup, before any turn: a few small directories read once.
+    let lib = prompts::Library::load(&agent.ctx.cwd);
     for w in &lib.warnings {
         render::eprintln(&format!("wisp: {w}"));
     }

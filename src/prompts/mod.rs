@@ -85,13 +85,13 @@ impl Library {
                 Err(e) => lib.warnings.push(format!("built-in prompt {file}: {e}")),
             }
         }
-        lib.load_skills(&home.join(".claude/skills"), Source::UserSkill);
-        lib.load_skills(&config.join("skills"), Source::UserSkill);
-        lib.load_files(&config.join("prompts"), Source::User);
-        lib.load_skills(&cwd.join(".agents/skills"), Source::ProjectSkill);
-        lib.load_skills(&cwd.join(".claude/skills"), Source::ProjectSkill);
-        lib.load_files(&cwd.join(".claude/commands"), Source::ClaudeCommand);
-        lib.load_files(&cwd.join(".wisp/prompts"), Source::Project);
+        lib.load_dir(&home.join(".claude/skills"), Source::UserSkill);
+        lib.load_dir(&config.join("skills"), Source::UserSkill);
+        lib.load_dir(&config.join("prompts"), Source::User);
+        lib.load_dir(&cwd.join(".agents/skills"), Source::ProjectSkill);
+        lib.load_dir(&cwd.join(".claude/skills"), Source::ProjectSkill);
+        lib.load_dir(&cwd.join(".claude/commands"), Source::ClaudeCommand);
+        lib.load_dir(&cwd.join(".wisp/prompts"), Source::Project);
         lib
     }
 
@@ -133,60 +133,45 @@ impl Library {
         }
     }
 
-    /// `DIR/*.md`, each a prompt named after its file.
-    fn load_files(&mut self, dir: &Path, source: Source) {
+    /// `DIR/*.md`, each a prompt named after its file; for skills,
+    /// `DIR/*/SKILL.md`, of which only the front matter is kept.
+    fn load_dir(&mut self, dir: &Path, source: Source) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
-        let mut files: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "md") && p.is_file())
-            .collect();
-        files.sort();
-        for path in files {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            match read_small(&path).and_then(|t| parse::parse(&t)) {
-                Ok(p) => self.add(&stem, p, Body::Text(String::new()), source),
-                Err(e) => self
-                    .warnings
-                    .push(format!("skipped {}: {e}", path.display())),
+        let skill = source.is_skill();
+        for entry in entries.flatten() {
+            let mut path = entry.path();
+            let name = if skill {
+                let n = entry.file_name();
+                path.push("SKILL.md");
+                n
+            } else if path.extension().is_some_and(|x| x == "md") {
+                path.file_stem().unwrap_or_default().to_owned()
+            } else {
+                continue;
+            };
+            if !path.is_file() {
+                continue;
             }
-        }
-    }
-
-    /// `DIR/*/SKILL.md`: only the front matter is kept.
-    fn load_skills(&mut self, dir: &Path, source: Source) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        let mut skills: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path().join("SKILL.md"))
-            .filter(|p| p.is_file())
-            .collect();
-        skills.sort();
-        for path in skills {
-            let dir_name = path
-                .parent()
-                .and_then(Path::file_name)
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            match read_small(&path).and_then(|t| parse::parse(&t)) {
-                Ok(p) if p.description.as_deref().is_none_or(|d| d.trim().is_empty()) => self
-                    .warnings
-                    .push(format!("skipped {}: no description", path.display())),
-                Ok(mut p) => {
-                    p.body.clear();
-                    self.add(&dir_name, p, Body::Skill(path), source)
+            let why = match read_small(&path).and_then(|t| parse::parse(&t)) {
+                Ok(p) if skill && p.description.as_deref().is_none_or(|d| d.trim().is_empty()) => {
+                    "no description".to_string()
                 }
-                Err(e) => self
-                    .warnings
-                    .push(format!("skipped {}: {e}", path.display())),
-            }
+                Ok(mut p) => {
+                    let body = if skill {
+                        p.body.clear();
+                        Body::Skill(path)
+                    } else {
+                        Body::Text(String::new())
+                    };
+                    self.add(&name.to_string_lossy(), p, body, source);
+                    continue;
+                }
+                Err(e) => e,
+            };
+            self.warnings
+                .push(format!("skipped {}: {why}", path.display()));
         }
     }
 
@@ -235,9 +220,10 @@ impl Prompt {
         match &self.body {
             Body::Text(t) => Ok(parse::substitute(t, args)),
             Body::Skill(path) => {
-                let text = tokio::fs::read_to_string(path)
+                let bytes = tokio::fs::read(path)
                     .await
                     .map_err(|e| format!("reading {}: {e}", path.display()))?;
+                let text = String::from_utf8_lossy(&bytes);
                 let body = parse::parse(&text)?.body;
                 let dir = path.parent().unwrap_or(path);
                 Ok(format!(
