@@ -103,8 +103,8 @@ fn arguments_are_substituted_with_quotes() {
     assert_eq!(
         texts,
         vec![
-            "ALL=[alpha \"beta gamma\"] ONE=[alpha] TWO=[beta gamma] THREE=[]\n".to_string(),
-            "ALL=['x y' z] ONE=[x y] TWO=[z] THREE=[]\n".to_string(),
+            "ALL=[alpha \"beta gamma\"] ONE=[alpha] TWO=[beta gamma] THREE=[]".to_string(),
+            "ALL=['x y' z] ONE=[x y] TWO=[z] THREE=[]".to_string(),
         ]
     );
 }
@@ -124,7 +124,8 @@ fn a_prompt_mode_applies_during_its_run_and_is_restored() {
         "---\ndescription: Careful\nmode: guarded\n---\ncareful write\n",
     );
     // `n` answers the approval the guarded write asks for.
-    let run = w.stdin("/careful\nn\n/mode\nplain write\n").run();
+    let w = w.stdin("/careful\nn\n/mode\nplain write\n");
+    let run = w.run();
     run.success();
     assert!(run.stdout.contains("ask: write"), "{}", run.stdout);
     assert!(
@@ -194,7 +195,7 @@ fn claude_commands_are_imported() {
     let bodies = mock.bodies("/v1/chat/completions");
     assert_eq!(
         user_texts(&bodies[0]),
-        vec!["Fix issue number 42 with care.\n".to_string()]
+        vec!["Fix issue number 42 with care.".to_string()]
     );
 }
 
@@ -255,9 +256,9 @@ fn print_mode_runs_a_prompt_by_name() {
 #[test]
 fn print_mode_prompt_runs_under_its_mode() {
     let mock = Aimock::start(json!([
-        {"match": {"userMessage": "read-only", "hasToolResult": false},
+        {"match": {"userMessage": "Answer this question about the project", "hasToolResult": false},
          "response": {"toolCalls": [{"name": "write", "arguments": {"path": "x.txt", "content": "x"}}]}},
-        {"match": {"userMessage": "read-only", "hasToolResult": true}, "response": {"content": "ok"}}
+        {"match": {"userMessage": "Answer this question about the project", "hasToolResult": true}, "response": {"content": "ok"}}
     ]));
     let w = wisp().openai(&mock);
     let w = w.args(&["-p", "--prompt", "ask", "why?"]);

@@ -44,7 +44,9 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
             continue;
         }
         let Some((key, value)) = l.split_once(':') else {
-            return Err(format!("front matter line is not `key: value`: {l}"));
+            return Err(format!(
+                "front matter line is not `key: value` (missing closing `---`?): {l}"
+            ));
         };
         let value = unquote(value.trim()).to_string();
         match key.trim() {
@@ -91,6 +93,7 @@ pub fn first_line(body: &str) -> String {
 /// shell-style words of it (quotes group words; a missing one is empty).
 /// A body with no placeholder gets the arguments appended, so nothing typed is lost.
 pub fn substitute(body: &str, args: &str) -> String {
+    let body = body.trim_end();
     let args = args.trim();
     let words =
         shlex::split(args).unwrap_or_else(|| args.split_whitespace().map(str::to_string).collect());
@@ -153,7 +156,7 @@ mod tests {
 
     #[test]
     fn malformed_front_matter_is_an_error() {
-        assert!(parse("---\nname: x\nbody without a fence\n")
+        assert!(parse("---\nname: x\ndescription: no fence\n")
             .expect_err("unclosed")
             .contains("closing"));
         assert!(parse("---\nmode: reckless\n---\nx")
