@@ -23,6 +23,8 @@ pub struct Cli {
     pub max_steps: Option<u32>,
     /// Pause after every step (`/step on`).
     pub step: bool,
+    /// `--prompt NAME`: run a library prompt; the words are its arguments.
+    pub prompt_name: Option<String>,
     pub plain: bool,
     /// Ring the bell at the end of each turn.
     pub bell: bool,
@@ -62,6 +64,7 @@ Options:
       --worktree NAME          work in git worktree NAME (created from HEAD if missing)
       --test CMD               the test command for the plan loop (default: detected)
       --plan FILE              the plan file (default PLAN.md)
+      --prompt NAME            run library prompt NAME; the words are its arguments
       --plain                  screen-reader mode: no styling, every line labelled (also WISP_PLAIN=1)
       --bell                   ring the terminal bell when a turn ends
       --no-color               no colours (also NO_COLOR, TERM=dumb)
@@ -145,6 +148,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             }
             "--auto" => cli.auto = true,
             "loop" if words.is_empty() && !cli.loop_cmd => cli.loop_cmd = true,
+            "--prompt" => cli.prompt_name = Some(take("--prompt")?),
             "--plain" => cli.plain = true,
             "--bell" => cli.bell = true,
             "--no-color" => cli.no_color = true,

@@ -8,6 +8,7 @@ mod paths;
 mod permissions;
 mod plan;
 mod print;
+mod prompts;
 mod provider;
 mod render;
 mod repl;
@@ -137,6 +138,13 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         render::eprintln(&format!("wisp: mcp: {w}"));
     }
     agent.mcp = Some(mcp);
+    // Startup, before any turn: a few small directories read once.
+    let lib = prompts::Library::load(&agent.ctx.cwd);
+    for w in &lib.warnings {
+        render::eprintln(&format!("wisp: {w}"));
+    }
+    let skills = agent::prompt::skills_section(&lib.skills());
+    agent.conv.system.push_str(&skills);
     if cli.yolo {
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");
     }
@@ -152,7 +160,23 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         return plan::command::headless(&mut agent, &settings, cli.max_items).await;
     }
     if cli.print {
-        let prompt = match one_shot_prompt(cli.prompt.as_deref(), stdin_tty) {
+        let arg = match &cli.prompt_name {
+            Some(name) => {
+                let args = cli.prompt.as_deref().unwrap_or("");
+                match prompts::run::headless(&lib, name, args).await {
+                    Ok((text, mode)) => {
+                        let _ = prompts::run::enter_mode(&mut agent.policy, mode);
+                        Some(text)
+                    }
+                    Err(e) => {
+                        render::eprintln(&format!("wisp: {e}"));
+                        return 2;
+                    }
+                }
+            }
+            None => cli.prompt.clone(),
+        };
+        let prompt = match one_shot_prompt(arg.as_deref(), stdin_tty) {
             Ok(p) => p,
             Err(e) => {
                 render::eprintln(&format!("wisp: {e}"));
@@ -164,7 +188,9 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         return print::run(&mut agent, &prompt, format, styled, &settings).await;
     }
     let input = if stdin_tty {
-        match repl::input::Input::tty(paths::data_dir().join("history"), repl::commands::names()) {
+        let mut names = repl::commands::names();
+        names.extend(lib.command_names());
+        match repl::input::Input::tty(paths::data_dir().join("history"), names) {
             Ok(i) => i,
             Err(e) => {
                 render::eprintln(&format!("wisp: {e}"));
@@ -180,7 +206,12 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         r.renderer = render::Renderer::new(false, false, &r.agent.ctx.cwd).screen_reader();
     }
     r.renderer.bell = cli.bell;
-    r.run(cli.prompt).await
+    r.prompts = lib;
+    let first = match cli.prompt_name {
+        Some(n) => Some(format!("/prompt {n} {}", cli.prompt.unwrap_or_default())),
+        None => cli.prompt,
+    };
+    r.run(first).await
 }
 
 /// The `-p` prompt: the argument, stdin, or the argument followed by stdin.

@@ -27,6 +27,21 @@ pub fn system_prompt(cwd: &Path, instructions: Option<&str>) -> String {
     s
 }
 
+/// Lists skills by name and description only; a skill's body enters the
+/// conversation when it is invoked.
+pub fn skills_section(skills: &[(&str, &str)]) -> String {
+    if skills.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "\nSkills available (the user runs one with /NAME; suggest one when it fits the task):\n",
+    );
+    for (name, desc) in skills {
+        s.push_str(&format!("- {name} — {desc}\n"));
+    }
+    s
+}
+
 fn in_git_repo(cwd: &Path) -> bool {
     cwd.ancestors().any(|d| d.join(".git").exists())
 }

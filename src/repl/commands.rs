@@ -73,6 +73,16 @@ pub const COMMANDS: &[Command] = &[
         help: "MCP servers: status, tools, configuration",
     },
     Command {
+        name: "prompts",
+        args: "",
+        help: "list the prompt library: name, source, description",
+    },
+    Command {
+        name: "prompt",
+        args: "NAME [ARGS]",
+        help: "run a library prompt (also /NAME when no command has that name)",
+    },
+    Command {
         name: "quit",
         args: "",
         help: "leave wisp (also /exit, Ctrl-D)",
@@ -95,7 +105,12 @@ pub fn names() -> Vec<String> {
 /// Runs `/name args`.
 pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
     match name {
-        "help" => help(),
+        "help" => {
+            help();
+            crate::prompts::run::help(&repl.prompts);
+        }
+        "prompts" => crate::prompts::run::list(&repl.prompts),
+        "prompt" => crate::prompts::run::prompt_command(repl, args).await,
         "clear" => {
             repl.agent.conv.messages.clear();
             render::println("conversation cleared");
@@ -153,6 +168,7 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
                 Err(e) => repl.error(&e),
             }
         }
+        _ if crate::prompts::run::invoke(repl, name, args).await => {}
         _ => repl.error(&format!("unknown command /{name} (try /help)")),
     }
     Flow::Continue

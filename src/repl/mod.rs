@@ -29,6 +29,8 @@ pub struct Repl {
     pub step: bool,
     /// Output of `!command`s, offered to the model with the next prompt.
     pending: Vec<String>,
+    /// The prompt library (`/prompts`).
+    pub prompts: crate::prompts::Library,
 }
 
 /// Between steps, asks whether to go on: Enter continues, text steers, `q` stops.
@@ -76,6 +78,7 @@ impl Repl {
             failed: false,
             step: false,
             pending: Vec::new(),
+            prompts: Default::default(),
         }
     }
 
