@@ -11,9 +11,16 @@ _wisp() {
         -m|--model|--allow|--max-steps|--test|--max) return ;;
         --worktree) COMPREPLY=($(compgen -W "$(git worktree list --porcelain 2>/dev/null | sed -n 's/^branch refs\/heads\///p')" -- "$cur")); return ;;
         --plan) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --prompt)
+            local names="ask brainstorm commit debug explain finish init plan refactor review review-security simplify tdd verify worktree"
+            local dir
+            for dir in "${XDG_CONFIG_HOME:-$HOME/.config}/wisp/prompts" .wisp/prompts .claude/commands; do
+                [[ -d "$dir" ]] && names+=" $(cd "$dir" && ls *.md 2>/dev/null | sed 's/\.md$//')"
+            done
+            COMPREPLY=($(compgen -W "$names" -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --yolo --allow --max-steps --step --worktree --test --plan --max --auto --plain --bell --no-color -V --version -h --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --yolo --allow --max-steps --step --worktree --test --plan --max --auto --prompt --plain --bell --no-color -V --version -h --help" -- "$cur"))
     elif [[ $COMP_CWORD -eq 1 ]]; then
         COMPREPLY=($(compgen -W "loop" -- "$cur"))
     fi
