@@ -143,8 +143,8 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     for w in &lib.warnings {
         render::eprintln(&format!("wisp: {w}"));
     }
-    let skills = agent::prompt::skills_section(&lib.skills());
-    agent.conv.system.push_str(&skills);
+    agent.skills = agent::prompt::skills_section(&lib.skills());
+    agent.rebuild_system();
     if cli.yolo {
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");
     }

@@ -6,7 +6,7 @@
 //! is recorded in `git config branch.NAME.wispBase`, so ahead/behind, diff and
 //! merge know what it was branched from.
 
-use crate::agent::{prompt, Agent};
+use crate::agent::Agent;
 use crate::permissions::workspace;
 use std::path::{Path, PathBuf};
 
@@ -108,8 +108,7 @@ fn find<'a>(all: &'a [Tree], name: &str) -> Result<&'a Tree, String> {
 pub fn enter(agent: &mut Agent, dir: &Path) {
     agent.ctx.cwd = dir.to_path_buf();
     agent.policy.root = workspace::canonical(dir);
-    let instructions = prompt::project_instructions(dir);
-    agent.conv.system = prompt::system_prompt(dir, instructions.as_deref());
+    agent.rebuild_system();
 }
 
 /// Where a new worktree goes: `worktree_dir/NAME`, or `<repo>-worktrees/NAME` beside the repo.

@@ -104,11 +104,21 @@ pub struct Agent {
     pub ledger: usage::Ledger,
     pub prices: crate::provider::pricing::Table,
     pub max_tokens: Option<u32>,
+    /// The skills list for the system prompt (name and description only).
+    pub skills: String,
     /// MCP servers whose tools join `tools`.
     pub mcp: Option<crate::mcp::Manager>,
 }
 
 impl Agent {
+    /// Rebuilds the system prompt for the session's directory (after a move
+    /// into a worktree, or once the prompt library is loaded).
+    pub fn rebuild_system(&mut self) {
+        let instructions = prompt::project_instructions(&self.ctx.cwd);
+        self.conv.system = prompt::system_prompt(&self.ctx.cwd, instructions.as_deref());
+        self.conv.system.push_str(&self.skills);
+    }
+
     /// Adds the user's message to the conversation.
     pub fn push_user(&mut self, text: &str) {
         self.push_user_blocks(Message::user_text(text).content);

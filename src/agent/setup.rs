@@ -36,6 +36,7 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
             overrides: settings.prices.clone(),
         },
         max_tokens: settings.max_tokens,
+        skills: String::new(),
         mcp: None,
     })
 }

@@ -27,6 +27,8 @@ pub struct Repl {
     failed: bool,
     /// Pause between steps (`/step on`, `--step`).
     pub step: bool,
+    /// Where the session started: the prompt line names any worktree it moved to.
+    start_dir: std::path::PathBuf,
     /// Output of `!command`s, offered to the model with the next prompt.
     pending: Vec<String>,
     /// The prompt library (`/prompts`).
@@ -69,6 +71,8 @@ impl Repl {
         busy: Arc<AtomicBool>,
     ) -> Self {
         let renderer = Renderer::new(styled, false, &agent.ctx.cwd);
+        // The process's directory, not the agent's: `--worktree` has already moved the agent.
+        let agent_cwd = std::env::current_dir().unwrap_or_else(|_| agent.ctx.cwd.clone());
         Repl {
             agent,
             settings,
@@ -78,6 +82,7 @@ impl Repl {
             failed: false,
             step: false,
             pending: Vec::new(),
+            start_dir: agent_cwd,
             prompts: Default::default(),
         }
     }
@@ -103,7 +108,21 @@ impl Repl {
         }
         let mut interrupted = false;
         loop {
-            let prompt = if tty { "> " } else { "" };
+            // In a worktree the prompt names it, so the user always sees where edits land.
+            let prompt = match (tty, &self.start_dir) {
+                (false, _) => String::new(),
+                (true, start) if *start != self.agent.ctx.cwd => {
+                    let name = self
+                        .agent
+                        .ctx
+                        .cwd
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned());
+                    format!("{}> ", name.unwrap_or_default())
+                }
+                _ => "> ".to_string(),
+            };
+            let prompt = prompt.as_str();
             match self.input.read(prompt).await {
                 Line::Eof => break,
                 Line::Interrupted => {
