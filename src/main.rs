@@ -64,7 +64,11 @@ fn run(cli: cli::Cli) -> i32 {
             return 1;
         }
     };
-    rt.block_on(front_end(cli, settings, cwd))
+    let code = rt.block_on(front_end(cli, settings, cwd));
+    // Exit here, before the runtime is dropped: dropping it would wait for any
+    // blocking task still running (a read of stdin, a file walk) and delay
+    // the exit after Ctrl-C. Everything worth keeping is already written.
+    std::process::exit(code)
 }
 
 /// Applies `.wisp/config.toml`, asking once before it may raise permissions.
