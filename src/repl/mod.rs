@@ -3,7 +3,7 @@
 
 pub mod approve;
 pub mod commands;
-pub mod context;
+pub mod attach;
 pub mod input;
 pub mod switch;
 
@@ -158,7 +158,7 @@ impl Repl {
             return commands::dispatch(self, name, args).await;
         }
         if let Some(cmd) = line.strip_prefix('!') {
-            let (out, code) = context::run_shell(cmd.trim(), &self.agent.ctx.cwd).await;
+            let (out, code) = attach::run_shell(cmd.trim(), &self.agent.ctx.cwd).await;
             render::println(out.trim_end());
             if code != Some(0) {
                 self.renderer.note(&format!(
@@ -167,7 +167,7 @@ impl Repl {
                 ));
             }
             self.pending
-                .push(context::shell_context(cmd.trim(), &out, code));
+                .push(attach::shell_context(cmd.trim(), &out, code));
             return commands::Flow::Continue;
         }
         self.run_turn(line).await;
@@ -177,7 +177,7 @@ impl Repl {
     /// Sends `text` (with `@path` attachments and any `!command` output the
     /// user ran since the last prompt) and steps until the turn ends.
     pub async fn run_turn(&mut self, text: &str) {
-        let (mut blocks, attached) = context::attach(text, &self.agent.ctx.cwd).await;
+        let (mut blocks, attached) = attach::attach(text, &self.agent.ctx.cwd).await;
         if !attached.is_empty() {
             self.renderer
                 .note(&format!("attached {}", attached.join(", ")));
