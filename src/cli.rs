@@ -23,6 +23,10 @@ pub struct Cli {
     pub max_steps: Option<u32>,
     /// Pause after every step (`/step on`).
     pub step: bool,
+    /// `-c`: resume this directory's latest session.
+    pub continue_session: bool,
+    /// `-r [ID]`: resume a session; None inside when it should be picked from a list.
+    pub resume: Option<Option<String>>,
     pub plain: bool,
     pub no_color: bool,
     pub version: bool,
@@ -47,6 +51,8 @@ Options:
       --allow RULE             allow without asking, e.g. 'bash(cargo test*)', edit (repeatable)
       --max-steps N            stop a turn after N model calls (default 50)
       --step                   pause after every step: Enter continues, text steers, q stops
+  -c, --continue               resume the latest session of this directory
+  -r, --resume [ID]            resume a session (without ID: pick from a list)
       --plain                  no colours or styling (screen readers, pipes)
       --no-color               no colours (also NO_COLOR, TERM=dumb)
   -V, --version                print the version
@@ -115,6 +121,20 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
                 );
             }
             "--step" => cli.step = true,
+            "-c" | "--continue" => cli.continue_session = true,
+            "-r" | "--resume" => {
+                cli.resume = Some(match inline.clone() {
+                    Some(v) => Some(v),
+                    None => match args.next() {
+                        Some(next) if crate::session::list::is_id(&next) => Some(next),
+                        Some(next) => {
+                            words.push(next);
+                            None
+                        }
+                        None => None,
+                    },
+                });
+            }
             "--plain" => cli.plain = true,
             "--no-color" => cli.no_color = true,
             "-V" | "--version" => cli.version = true,
@@ -149,6 +169,17 @@ mod tests {
         assert_eq!(c.model.as_deref(), Some("m1"));
         assert_eq!(c.allow, vec!["edit"]);
         assert_eq!(c.prompt.as_deref(), Some("fix the bug"));
+    }
+
+    #[test]
+    fn resume_takes_an_id_only_when_it_looks_like_one() {
+        let c = p(&["-r", "20261125-094339-1a2b", "go on"]).expect("parses");
+        assert_eq!(c.resume, Some(Some("20261125-094339-1a2b".into())));
+        assert_eq!(c.prompt.as_deref(), Some("go on"));
+        let c = p(&["-r", "fix it"]).expect("parses");
+        assert_eq!(c.resume, Some(None));
+        assert_eq!(c.prompt.as_deref(), Some("fix it"));
+        assert!(p(&["-c"]).expect("parses").continue_session);
     }
 
     #[test]

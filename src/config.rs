@@ -21,6 +21,10 @@ pub struct File {
     pub allow: Vec<String>,
     pub protected: Vec<String>,
     pub providers: BTreeMap<String, ProviderFile>,
+    /// Tokens the model's context holds, when the built-in table does not know it.
+    pub context_window: Option<u64>,
+    /// Percent of the context window at which older turns are compacted (0: never).
+    pub compact_threshold: Option<u8>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -50,6 +54,8 @@ pub struct Settings {
     pub allow: Vec<String>,
     pub protected: Vec<String>,
     pub providers: BTreeMap<String, ProviderFile>,
+    pub context_window: Option<u64>,
+    pub compact_threshold: Option<u8>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -146,6 +152,8 @@ impl Settings {
             allow: file.allow,
             protected: file.protected,
             providers: file.providers,
+            context_window: file.context_window,
+            compact_threshold: file.compact_threshold,
         };
         s.allow.extend(cli.allow.iter().cloned());
         let model = cli

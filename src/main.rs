@@ -9,6 +9,7 @@ mod print;
 mod provider;
 mod render;
 mod repl;
+mod session;
 mod tools;
 mod trust;
 
@@ -111,6 +112,16 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         render::eprintln(&format!("wisp: {e}"));
         return 2;
     }
+    let resumed = match session::resume::choose(&cli, &cwd).await {
+        Ok(r) => r,
+        Err(e) => {
+            render::eprintln(&format!("wisp: {e}"));
+            return 1;
+        }
+    };
+    if let Some(l) = &resumed {
+        session::resume::settings_for(&mut settings, &cli, l);
+    }
     let mut agent = match agent::setup::build(&settings, cwd, cli.yolo) {
         Ok(a) => a,
         Err(e) => {
@@ -122,6 +133,14 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");
     }
     let styled = render::styled(cli.plain, cli.no_color);
+    if let Some(l) = resumed {
+        let shown = session::resume::attach(&mut agent, l);
+        if !cli.print {
+            for line in shown {
+                render::println(&line);
+            }
+        }
+    }
     let stdin_tty = std::io::stdin().is_terminal();
     let busy = Arc::new(AtomicBool::new(false));
     let interactive = !cli.print && stdin_tty;

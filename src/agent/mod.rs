@@ -102,6 +102,9 @@ pub struct Agent {
     /// Usage summed over the session.
     pub usage: Usage,
     pub max_tokens: Option<u32>,
+    /// The transcript and undo checkpoints; None runs without saving.
+    pub session: Option<crate::session::Session>,
+    pub limits: crate::session::compact::Limits,
 }
 
 impl Agent {
@@ -109,15 +112,43 @@ impl Agent {
     pub fn push_user(&mut self, text: &str) {
         self.conv.repair();
         self.conv.messages.push(Message::user_text(text));
+        if let Some(s) = &mut self.session {
+            s.undo.begin_turn();
+        }
     }
 
-    /// One model call and the tool calls it asks for.
+    /// Writes what the conversation gained to the transcript.
+    pub async fn save(&mut self) {
+        if let Some(s) = &mut self.session {
+            s.sync(&self.conv.messages).await;
+        }
+    }
+
+    /// One model call and the tool calls it asks for; the transcript is
+    /// written before the call and after it, so a crash loses only the step.
     pub async fn step(
         &mut self,
         sink: &mut dyn EventSink,
         approver: &mut dyn Approver,
     ) -> StepOutcome {
         self.conv.repair();
+        self.save().await;
+        if crate::session::compact::over_threshold(self) {
+            sink.event(AgentEvent::Status("context nearly full: compacting older turns"));
+            if let Err(e) = crate::session::compact::compact(self, "", 2).await {
+                sink.event(AgentEvent::Status(&e));
+            }
+        }
+        let outcome = self.step_inner(sink, approver).await;
+        self.save().await;
+        outcome
+    }
+
+    async fn step_inner(
+        &mut self,
+        sink: &mut dyn EventSink,
+        approver: &mut dyn Approver,
+    ) -> StepOutcome {
         let cancel = self.ctx.cancel.clone();
         let specs: Vec<ToolSpec> = self.tools.specs();
         let mut partial = String::new();
@@ -156,6 +187,9 @@ impl Agent {
             Some(Ok(r)) => r,
         };
         self.usage.add(&reply.usage);
+        if let Some(s) = &mut self.session {
+            s.note_usage(&reply.usage);
+        }
         sink.event(AgentEvent::Usage(&reply.usage));
         if reply.message.content.is_empty() {
             return StepOutcome::Done(reply.stop);
@@ -166,6 +200,8 @@ impl Agent {
             .map(|(i, n, v)| (i.to_string(), n.to_string(), v.clone()))
             .collect();
         self.conv.messages.push(reply.message);
+        // Tools may run long; the call is on disk before they start.
+        self.save().await;
         if calls.is_empty() {
             return StepOutcome::Done(reply.stop);
         }
@@ -184,8 +220,8 @@ impl Agent {
             let (mut output, o) = self.run_call(id, name, input, sink, approver).await;
             outcome = o;
             // Tools cap their own output; this guards against any that do not.
-            if output.content.len() > self.ctx.max_output * 2 {
-                output.content = crate::tools::cap_head_tail(&output.content, self.ctx.max_output);
+            if output.content.len() > self.ctx.max_output {
+                output.content = self.cap_output(&output.content).await;
             }
             results.push(result_block(id, name, &output));
         }
@@ -304,10 +340,33 @@ impl Agent {
             return (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled);
         }
         let cancel = self.ctx.cancel.clone();
+        let snap = crate::session::undo::snapshot(name, input, &self.ctx.cwd).await;
         let run = tool.run(input, &self.ctx);
-        tokio::select! {
+        let res = tokio::select! {
             out = run => (out, StepOutcome::WantsMore),
             _ = cancel.cancelled() => (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled),
+        };
+        if let (Some(snap), Some(s)) = (snap, &mut self.session) {
+            s.undo.record(snap).await;
+        }
+        res
+    }
+
+    /// Head and tail of a long output for the model; the whole of it saved
+    /// in the session's folder, where the model can `read` it.
+    async fn cap_output(&mut self, full: &str) -> String {
+        let capped = crate::tools::cap_head_tail(full, self.ctx.max_output);
+        let saved = match &mut self.session {
+            Some(s) => s.save_output(full).await,
+            None => None,
+        };
+        match saved {
+            Some(p) => format!(
+                "{capped}\n[output truncated: {} bytes in all; the full output is saved in {} (use read with offset/limit)]",
+                full.len(),
+                p.display()
+            ),
+            None => capped,
         }
     }
 

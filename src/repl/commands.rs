@@ -43,6 +43,51 @@ pub const COMMANDS: &[Command] = &[
         help: "pause after every step: Enter continues, text steers, q stops",
     },
     Command {
+        name: "new",
+        args: "",
+        help: "start a new session",
+    },
+    Command {
+        name: "sessions",
+        args: "",
+        help: "list this directory's saved sessions",
+    },
+    Command {
+        name: "resume",
+        args: "N|ID",
+        help: "continue a saved session",
+    },
+    Command {
+        name: "rename",
+        args: "NAME",
+        help: "name this session",
+    },
+    Command {
+        name: "undo",
+        args: "[N]",
+        help: "restore files changed by the last (N) turns",
+    },
+    Command {
+        name: "diff",
+        args: "",
+        help: "show what this session changed (unified diff)",
+    },
+    Command {
+        name: "context",
+        args: "",
+        help: "show how full the model's context is",
+    },
+    Command {
+        name: "compact",
+        args: "[FOCUS]",
+        help: "summarise older turns to free context",
+    },
+    Command {
+        name: "init",
+        args: "",
+        help: "ask the model to write AGENTS.md for this project",
+    },
+    Command {
         name: "quit",
         args: "",
         help: "leave wisp (also /exit, Ctrl-D)",
@@ -66,10 +111,8 @@ pub fn names() -> Vec<String> {
 pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
     match name {
         "help" => help(),
-        "clear" => {
-            repl.agent.conv.messages.clear();
-            render::println("conversation cleared");
-        }
+        "clear" | "new" | "sessions" | "resume" | "rename" | "undo" | "diff" | "context"
+        | "compact" | "init" => super::session::run(repl, name, args).await,
         "model" => {
             if args.is_empty() {
                 render::println(&format!(

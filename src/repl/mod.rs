@@ -3,7 +3,9 @@
 
 pub mod approve;
 pub mod commands;
+pub mod context;
 pub mod input;
+pub mod session;
 
 use crate::agent::turn::{Pause, TurnEnd};
 use crate::agent::Agent;
