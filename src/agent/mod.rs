@@ -134,7 +134,9 @@ impl Agent {
         self.conv.repair();
         self.save().await;
         if crate::session::compact::over_threshold(self) {
-            sink.event(AgentEvent::Status("context nearly full: compacting older turns"));
+            sink.event(AgentEvent::Status(
+                "context nearly full: compacting older turns",
+            ));
             if let Err(e) = crate::session::compact::compact(self, "", 2).await {
                 sink.event(AgentEvent::Status(&e));
             }

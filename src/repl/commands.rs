@@ -122,6 +122,10 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
                 ));
             } else {
                 repl.agent.model = args.to_string();
+                let provider = repl.agent.provider.id().as_str();
+                if let Some(s) = &mut repl.agent.session {
+                    s.note_model(provider, args);
+                }
                 render::println(&format!("model: {}", repl.agent.model));
             }
         }
@@ -178,6 +182,9 @@ fn mode(repl: &mut Repl, args: &str) {
         },
     }
     let m = repl.agent.policy.mode;
+    if let Some(s) = &mut repl.agent.session {
+        s.note_mode(m.as_str());
+    }
     render::println(&format!("mode: {} ({})", m.as_str(), m.describe()));
 }
 

@@ -17,14 +17,16 @@ pub fn show(repl: &mut Repl) {
     };
     let used_line = match used {
         Some(u) => format!("{u} tokens (last usage report){}", pct(u)),
-        None => format!("~{estimated} tokens (estimated; no usage report yet){}", pct(estimated)),
+        None => format!(
+            "~{estimated} tokens (estimated; no usage report yet){}",
+            pct(estimated)
+        ),
     };
     render::println(&format!("context: {used_line}"));
     match window {
         Some(w) => render::println(&format!(
             "window:  {w} tokens ({}); compacts at {}%",
-            a.model,
-            a.limits.threshold
+            a.model, a.limits.threshold
         )),
         None => render::println(&format!(
             "window:  unknown for {} (set context_window in config.toml)",

@@ -114,12 +114,7 @@ async fn undo(repl: &mut Repl, args: &str) {
     };
     let r = s.undo.undo(n).await;
     let cwd = repl.agent.ctx.cwd.clone();
-    let show = |p: &std::path::Path| {
-        p.strip_prefix(&cwd)
-            .unwrap_or(p)
-            .display()
-            .to_string()
-    };
+    let show = |p: &std::path::Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
     if r.turns == 0 {
         render::println("nothing to undo: no file was changed by write or edit");
     }
@@ -152,7 +147,11 @@ async fn diff(repl: &mut Repl) {
     }
     let cwd = repl.agent.ctx.cwd.clone();
     for (path, before, now) in changes {
-        let shown = path.strip_prefix(&cwd).unwrap_or(&path).display().to_string();
+        let shown = path
+            .strip_prefix(&cwd)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         match now {
             Some(now) => render::println(&render::style::diff(
                 before.as_deref(),

@@ -21,10 +21,7 @@ pub fn window_for(model: &str) -> Option<u64> {
         ("qwen", 32_768),
         ("mistral", 32_768),
     ];
-    table
-        .iter()
-        .find(|(k, _)| m.contains(k))
-        .map(|(_, n)| *n)
+    table.iter().find(|(k, _)| m.contains(k)).map(|(_, n)| *n)
 }
 
 /// The window and when to compact automatically.
@@ -85,7 +82,12 @@ pub fn breakdown(agent: &Agent) -> (u64, u64, u64, u64) {
             }
         }
     }
-    (system, estimate(tools), estimate(history), estimate(results))
+    (
+        system,
+        estimate(tools),
+        estimate(history),
+        estimate(results),
+    )
 }
 
 /// Where the kept tail starts: at the start of the `keep`-th last turn. A turn

@@ -95,6 +95,9 @@ mod tests {
         std::fs::write(d.path().join("AGENTS.md"), "parent").expect("w");
         assert!(files(&sub, &d.path().join("none")).is_empty());
         std::fs::write(sub.join("CLAUDE.md"), "here").expect("w");
-        assert_eq!(files(&sub, &d.path().join("none")), vec![sub.join("CLAUDE.md")]);
+        assert_eq!(
+            files(&sub, &d.path().join("none")),
+            vec![sub.join("CLAUDE.md")]
+        );
     }
 }

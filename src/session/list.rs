@@ -21,7 +21,13 @@ impl Entry {
             .clone()
             .or_else(|| l.prompts().next())
             .unwrap_or_default();
-        let title: String = title.lines().next().unwrap_or("").chars().take(60).collect();
+        let title: String = title
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect();
         format!(
             "{}  {}  {title}  ({turns} turn{})",
             super::date(self.modified),
@@ -58,9 +64,7 @@ pub async fn for_dir(cwd: &Path) -> Vec<Entry> {
         }
     }
     // Ids start with the creation time, so they break ties within a second.
-    out.sort_by(|a, b| {
-        (b.modified, &b.loaded.header.id).cmp(&(a.modified, &a.loaded.header.id))
-    });
+    out.sort_by(|a, b| (b.modified, &b.loaded.header.id).cmp(&(a.modified, &a.loaded.header.id)));
     out
 }
 
@@ -78,8 +82,12 @@ pub fn pick(entries: Vec<Entry>, choice: &str) -> Result<Loaded, String> {
         .collect();
     match hits.len() {
         1 => Ok(hits.remove(0).loaded),
-        0 => Err(format!("no session `{choice}` in this directory (see /sessions)")),
-        _ => Err(format!("`{choice}` matches several sessions; give more of the id")),
+        0 => Err(format!(
+            "no session `{choice}` in this directory (see /sessions)"
+        )),
+        _ => Err(format!(
+            "`{choice}` matches several sessions; give more of the id"
+        )),
     }
 }
 
@@ -98,7 +106,9 @@ pub fn is_id(s: &str) -> bool {
     parts.len() == 3
         && parts[0].len() == 8
         && parts[1].len() == 6
-        && parts[..2].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[..2]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
         && !parts[2].is_empty()
         && parts[2].bytes().all(|b| b.is_ascii_hexdigit())
 }

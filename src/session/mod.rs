@@ -321,9 +321,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
         let ev = match serde_json::from_str::<Event>(line) {
             Ok(ev) => ev,
             Err(_) if i + 1 == lines.len() => {
-                out.notes.push(
-                    "skipped a torn last line (wisp stopped while writing it)".to_string(),
-                );
+                out.notes
+                    .push("skipped a torn last line (wisp stopped while writing it)".to_string());
                 continue;
             }
             Err(e) => {

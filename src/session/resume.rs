@@ -91,7 +91,11 @@ pub fn attach(agent: &mut Agent, mut l: Loaded) -> Vec<String> {
 pub fn history(messages: &[Message]) -> Vec<String> {
     let mut out = Vec::new();
     let clip = |s: &str, n: usize| -> String {
-        let first = s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+        let first = s
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
         let mut c: String = first.chars().take(n).collect();
         if first.chars().count() > n || s.trim().lines().count() > 1 {
             c.push('…');

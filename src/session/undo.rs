@@ -84,14 +84,20 @@ impl Checkpoints {
             let undone: Vec<Change> = self.changes.drain(split..).collect();
             report.turns += 1;
             // Per file: the state before the turn's first change, and after its last.
-            let mut files: Vec<(PathBuf, Option<Vec<u8>>, Option<Vec<u8>>)> = Vec::new();
+            let mut files: Vec<Change> = Vec::new();
             for c in undone {
-                match files.iter_mut().find(|f| f.0 == c.path) {
-                    Some(f) => f.2 = c.after,
-                    None => files.push((c.path, c.before, c.after)),
+                match files.iter_mut().find(|f| f.path == c.path) {
+                    Some(f) => f.after = c.after,
+                    None => files.push(c),
                 }
             }
-            for (path, before, after) in files {
+            for Change {
+                path,
+                before,
+                after,
+                ..
+            } in files
+            {
                 let now = tokio::fs::read(&path).await.ok();
                 if now != after {
                     report.skipped.push(path);
@@ -121,10 +127,8 @@ impl Checkpoints {
             }
             seen.push(&c.path);
             let now = tokio::fs::read(&c.path).await.ok();
-            let text = |b: &Option<Vec<u8>>| {
-                b.as_ref()
-                    .map(|v| String::from_utf8_lossy(v).into_owned())
-            };
+            let text =
+                |b: &Option<Vec<u8>>| b.as_ref().map(|v| String::from_utf8_lossy(v).into_owned());
             out.push((c.path.clone(), text(&c.before), text(&now)));
         }
         out
@@ -139,7 +143,9 @@ mod tests {
     async fn change(cp: &mut Checkpoints, dir: &Path, file: &str, content: &str) {
         let input = json!({"path": file});
         let snap = snapshot("write", &input, dir).await.expect("tracked");
-        tokio::fs::write(dir.join(file), content).await.expect("write");
+        tokio::fs::write(dir.join(file), content)
+            .await
+            .expect("write");
         cp.record(snap).await;
     }
 
@@ -162,7 +168,10 @@ mod tests {
         assert_eq!(r.restored, vec![dir.join("a.txt")]);
         assert_eq!(r.removed, vec![dir.join("new.txt")]);
         assert_eq!(r.skipped, vec![dir.join("b.txt")]);
-        assert_eq!(std::fs::read_to_string(dir.join("a.txt")).expect("a"), "two\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a.txt")).expect("a"),
+            "two\n"
+        );
         assert!(!dir.join("new.txt").exists());
         assert_eq!(
             std::fs::read_to_string(dir.join("b.txt")).expect("b"),
@@ -170,7 +179,10 @@ mod tests {
         );
         let r = cp.undo(5).await;
         assert_eq!(r.turns, 1);
-        assert_eq!(std::fs::read_to_string(dir.join("a.txt")).expect("a"), "one\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a.txt")).expect("a"),
+            "one\n"
+        );
         assert!(snapshot("bash", &json!({"path": "x"}), dir).await.is_none());
     }
 }
