@@ -126,7 +126,10 @@ fn continue_picks_this_directory_and_survives_a_torn_line() {
     assert!(run.stderr.contains("torn last line"), "{}", run.stderr);
     let bodies = mock.bodies("/v1/chat/completions");
     let all = serde_json::to_string(bodies.last().expect("request")).expect("json");
-    assert!(all.contains("alpha question") && all.contains("Alpha."), "{all}");
+    assert!(
+        all.contains("alpha question") && all.contains("Alpha."),
+        "{all}"
+    );
     assert!(!all.contains("beta question"), "{all}");
 
     // A directory with no session of its own has nothing to continue.
@@ -156,7 +159,11 @@ fn resume_lists_sessions_and_takes_a_number() {
         "{}",
         run.stderr
     );
-    assert!(run.stdout.contains("> first topic"), "history shown: {}", run.stdout);
+    assert!(
+        run.stdout.contains("> first topic"),
+        "history shown: {}",
+        run.stdout
+    );
     let bodies = mock.bodies("/v1/chat/completions");
     assert_eq!(
         user_texts(bodies.last().expect("request")),
@@ -175,13 +182,21 @@ fn undo_restores_edits_removes_new_files_and_spares_outside_changes() {
         {"match": {"userMessage": "change files", "hasToolResult": true}, "response": {"content": "Changed."}}
     ]));
     let w = wisp().openai(&mock).file("a.txt", "old line\n");
-    let run = run_in(&w, &w.project, &["--mode", "accept-edits"], "change files\n/diff\n/undo\n");
+    let run = run_in(
+        &w,
+        &w.project,
+        &["--mode", "accept-edits"],
+        "change files\n/diff\n/undo\n",
+    );
     run.success();
     assert!(run.stdout.contains("+new line"), "diff: {}", run.stdout);
     assert!(run.stdout.contains("restored a.txt"), "{}", run.stdout);
     assert!(run.stdout.contains("removed made.txt"), "{}", run.stdout);
     assert!(run.stdout.contains("bash commands cannot be undone"));
-    assert_eq!(std::fs::read_to_string(w.path("a.txt")).expect("a"), "old line\n");
+    assert_eq!(
+        std::fs::read_to_string(w.path("a.txt")).expect("a"),
+        "old line\n"
+    );
     assert!(!w.path("made.txt").exists());
 }
 
@@ -198,14 +213,22 @@ fn undo_does_not_clobber_a_file_changed_after_the_edit() {
         {"match": {"userMessage": "overwrite it", "hasToolResult": true}, "response": {"content": "Overwritten."}}
     ]));
     let w = wisp().openai(&mock).file("a.txt", "old line\n");
-    let run = run_in(&w, &w.project, &["--yolo"], "change files\noverwrite it\n/undo\n");
+    let run = run_in(
+        &w,
+        &w.project,
+        &["--yolo"],
+        "change files\noverwrite it\n/undo\n",
+    );
     run.success();
     assert!(
         run.stderr.contains("not restored: a.txt was changed since"),
         "{}",
         run.stderr
     );
-    assert_eq!(std::fs::read_to_string(w.path("a.txt")).expect("a"), "by hand\n");
+    assert_eq!(
+        std::fs::read_to_string(w.path("a.txt")).expect("a"),
+        "by hand\n"
+    );
 }
 
 #[test]
@@ -247,7 +270,8 @@ fn compact_summarises_older_turns_and_keeps_tool_calls_paired() {
         for call in m["tool_calls"].as_array().into_iter().flatten() {
             let id = &call["id"];
             assert!(
-                msgs.iter().any(|r| r["role"] == "tool" && &r["tool_call_id"] == id),
+                msgs.iter()
+                    .any(|r| r["role"] == "tool" && &r["tool_call_id"] == id),
                 "call {id} answered: {msgs:?}"
             );
         }
@@ -256,4 +280,35 @@ fn compact_summarises_older_turns_and_keeps_tool_calls_paired() {
     // The summary is in the transcript; so is the whole history.
     let t = std::fs::read_to_string(&transcripts(&w)[0]).expect("transcript");
     assert!(t.contains("\"type\":\"compaction\"") && t.contains("first question"));
+}
+
+#[test]
+fn compaction_runs_by_itself_past_the_threshold() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "first question"}, "response": {"content": "First answer."}},
+        {"match": {"userMessage": "second question"}, "response": {"content": "Second answer."}},
+        {"match": {"userMessage": "third question"}, "response": {"content": "Third answer.",
+         "usage": {"prompt_tokens": 900, "completion_tokens": 10, "total_tokens": 910}}},
+        {"match": {"userMessage": "Summarise the conversation"}, "response": {"content": "SUMMARY: early talk."}},
+        {"match": {"userMessage": "fourth question"}, "response": {"content": "Fourth answer."}}
+    ]));
+    let w = wisp()
+        .openai(&mock)
+        .config("context_window = 1000\ncompact_threshold = 80\n");
+    let run = run_in(
+        &w,
+        &w.project,
+        &[],
+        "first question\nsecond question\nthird question\nfourth question\n",
+    );
+    run.success();
+    assert!(run.stdout.contains("compacting") || run.stderr.contains("compacting"));
+    let bodies = mock.bodies("/v1/chat/completions");
+    assert_eq!(bodies.len(), 5, "one extra call for the summary");
+    let text = bodies[4]["messages"].to_string();
+    assert!(
+        text.contains("SUMMARY: early talk.") && !text.contains("first question"),
+        "{text}"
+    );
+    assert!(text.contains("third question"), "recent turns kept: {text}");
 }
