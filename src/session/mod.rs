@@ -27,8 +27,8 @@ pub struct Header {
     pub version: String,
 }
 
-/// One line of a transcript.
-#[derive(Debug, Serialize, Deserialize)]
+/// One line of a transcript, as written.
+#[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Event {
     Session(Header),
@@ -53,6 +53,25 @@ enum Event {
         summary: String,
         replaced: usize,
     },
+}
+
+/// One line of a transcript, as read: a flat struct rather than a tagged
+/// enum, which keeps the deserialiser (and the binary) small.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Line {
+    #[serde(rename = "type")]
+    kind: String,
+    message: Option<Message>,
+    id: String,
+    created: u64,
+    cwd: PathBuf,
+    provider: String,
+    model: String,
+    version: String,
+    name: String,
+    summary: String,
+    replaced: usize,
 }
 
 /// The messages that stand in for compacted history (a user/assistant pair,
@@ -318,7 +337,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
         notes: Vec::new(),
     };
     for (i, line) in lines.iter().enumerate() {
-        let ev = match serde_json::from_str::<Event>(line) {
+        let ev = match serde_json::from_str::<Line>(line) {
             Ok(ev) => ev,
             Err(_) if i + 1 == lines.len() => {
                 out.notes
@@ -331,23 +350,33 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
                 continue;
             }
         };
-        match ev {
-            Event::Session(h) => header = Some(h),
-            Event::Message { message } => out.messages.push(message),
-            Event::Usage { .. } | Event::Mode { .. } => {}
-            Event::Model { provider, model } => {
-                out.header.provider = provider.clone();
+        match ev.kind.as_str() {
+            "session" => {
+                header = Some(Header {
+                    id: ev.id,
+                    created: ev.created,
+                    cwd: ev.cwd,
+                    provider: ev.provider,
+                    model: ev.model,
+                    version: ev.version,
+                })
+            }
+            "message" => out.messages.extend(ev.message),
+            "model" => {
                 if let Some(h) = header.as_mut() {
-                    h.provider = provider;
-                    h.model = model;
+                    h.provider = ev.provider;
+                    h.model = ev.model;
                 }
             }
-            Event::Rename { name } => out.name = Some(name),
-            Event::Compaction { summary, replaced } => {
+            "rename" => out.name = Some(ev.name),
+            "compaction" => {
+                let (summary, replaced) = (ev.summary, ev.replaced);
                 let n = replaced.min(out.messages.len());
                 out.messages.drain(..n);
                 out.messages.splice(0..0, summary_messages(&summary));
             }
+            // Usage, mode changes and kinds from newer versions change nothing here.
+            _ => {}
         }
     }
     out.header = header.ok_or_else(|| format!("{}: not a wisp session", path.display()))?;
