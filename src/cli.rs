@@ -25,6 +25,10 @@ pub struct Cli {
     pub step: bool,
     /// `--prompt NAME`: run a library prompt; the words are its arguments.
     pub prompt_name: Option<String>,
+    /// `-c`: resume this directory's latest session.
+    pub continue_session: bool,
+    /// `-r [ID]`: resume a session; None inside when it should be picked from a list.
+    pub resume: Option<Option<String>>,
     pub plain: bool,
     /// Ring the bell at the end of each turn.
     pub bell: bool,
@@ -61,6 +65,8 @@ Options:
       --allow RULE             allow without asking, e.g. 'bash(cargo test*)', edit (repeatable)
       --max-steps N            stop a turn after N model calls (default 50)
       --step                   pause after every step: Enter continues, text steers, q stops
+  -c, --continue               resume the latest session of this directory
+  -r, --resume [ID]            resume a session (without ID: pick from a list)
       --worktree NAME          work in git worktree NAME (created from HEAD if missing)
       --test CMD               the test command for the plan loop (default: detected)
       --plan FILE              the plan file (default PLAN.md)
@@ -149,6 +155,20 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             "--auto" => cli.auto = true,
             "loop" if words.is_empty() && !cli.loop_cmd => cli.loop_cmd = true,
             "--prompt" => cli.prompt_name = Some(take("--prompt")?),
+            "-c" | "--continue" => cli.continue_session = true,
+            "-r" | "--resume" => {
+                cli.resume = Some(match inline.clone() {
+                    Some(v) => Some(v),
+                    None => match args.next() {
+                        Some(next) if crate::session::list::is_id(&next) => Some(next),
+                        Some(next) => {
+                            words.push(next);
+                            None
+                        }
+                        None => None,
+                    },
+                });
+            }
             "--plain" => cli.plain = true,
             "--bell" => cli.bell = true,
             "--no-color" => cli.no_color = true,
@@ -184,6 +204,17 @@ mod tests {
         assert_eq!(c.model.as_deref(), Some("m1"));
         assert_eq!(c.allow, vec!["edit"]);
         assert_eq!(c.prompt.as_deref(), Some("fix the bug"));
+    }
+
+    #[test]
+    fn resume_takes_an_id_only_when_it_looks_like_one() {
+        let c = p(&["-r", "20261125-094339-1a2b", "go on"]).expect("parses");
+        assert_eq!(c.resume, Some(Some("20261125-094339-1a2b".into())));
+        assert_eq!(c.prompt.as_deref(), Some("go on"));
+        let c = p(&["-r", "fix it"]).expect("parses");
+        assert_eq!(c.resume, Some(None));
+        assert_eq!(c.prompt.as_deref(), Some("fix it"));
+        assert!(p(&["-c"]).expect("parses").continue_session);
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub struct File {
     pub allow: Vec<String>,
     pub protected: Vec<String>,
     pub providers: BTreeMap<String, ProviderFile>,
+    /// Tokens the model's context holds, when the built-in table does not know it.
+    pub context_window: Option<u64>,
+    /// Percent of the context window at which older turns are compacted (0: never).
+    pub compact_threshold: Option<u8>,
     /// Where `/worktree new` puts worktrees (default: `<repo>-worktrees/` beside the repo).
     pub worktree_dir: Option<String>,
     /// The project's test command for `/plan run` (default: detected).
@@ -76,6 +80,8 @@ pub struct Settings {
     pub allow: Vec<String>,
     pub protected: Vec<String>,
     pub providers: BTreeMap<String, ProviderFile>,
+    pub context_window: Option<u64>,
+    pub compact_threshold: Option<u8>,
     pub worktree_dir: Option<String>,
     pub test_command: Option<String>,
     pub plan_file: String,
@@ -181,6 +187,8 @@ impl Settings {
             allow: file.allow,
             protected: file.protected,
             providers: file.providers,
+            context_window: file.context_window,
+            compact_threshold: file.compact_threshold,
             worktree_dir: file.worktree_dir,
             test_command: cli.test.clone().or(file.test_command),
             plan_file: cli

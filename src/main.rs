@@ -12,6 +12,7 @@ mod prompts;
 mod provider;
 mod render;
 mod repl;
+mod session;
 mod tools;
 mod trust;
 mod worktree;
@@ -119,6 +120,16 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         render::eprintln(&format!("wisp: {e}"));
         return 2;
     }
+    let resumed = match session::resume::choose(&cli, &cwd).await {
+        Ok(r) => r,
+        Err(e) => {
+            render::eprintln(&format!("wisp: {e}"));
+            return 1;
+        }
+    };
+    if let Some(l) = &resumed {
+        session::resume::settings_for(&mut settings, &cli, l);
+    }
     let mut agent = match agent::setup::build(&settings, cwd, cli.yolo) {
         Ok(a) => a,
         Err(e) => {
@@ -154,6 +165,14 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     }
     let plain = cli.plain || settings.plain;
     let styled = render::styled(plain, cli.no_color);
+    if let Some(l) = resumed {
+        let shown = session::resume::attach(&mut agent, l);
+        if !cli.print {
+            for line in shown {
+                render::println(&line);
+            }
+        }
+    }
     let stdin_tty = std::io::stdin().is_terminal();
     let busy = Arc::new(AtomicBool::new(false));
     let interactive = !cli.print && stdin_tty;

@@ -108,6 +108,9 @@ pub struct Agent {
     pub skills: String,
     /// MCP servers whose tools join `tools`.
     pub mcp: Option<crate::mcp::Manager>,
+    /// The transcript and undo checkpoints; None runs without saving.
+    pub session: Option<crate::session::Session>,
+    pub limits: crate::session::compact::Limits,
 }
 
 impl Agent {
@@ -131,15 +134,45 @@ impl Agent {
             role: Role::User,
             content,
         });
+        if let Some(s) = &mut self.session {
+            s.undo.begin_turn();
+        }
     }
 
-    /// One model call and the tool calls it asks for.
+    /// Writes what the conversation gained to the transcript.
+    pub async fn save(&mut self) {
+        if let Some(s) = &mut self.session {
+            s.sync(&self.conv.messages).await;
+        }
+    }
+
+    /// One model call and the tool calls it asks for; the transcript is
+    /// written before the call and after it, so a crash loses only the step.
     pub async fn step(
         &mut self,
         sink: &mut dyn EventSink,
         approver: &mut dyn Approver,
     ) -> StepOutcome {
         self.conv.repair();
+        self.save().await;
+        if crate::session::compact::over_threshold(self) {
+            sink.event(AgentEvent::Status(
+                "context nearly full: compacting older turns",
+            ));
+            if let Err(e) = crate::session::compact::compact(self, "", 2).await {
+                sink.event(AgentEvent::Status(&e));
+            }
+        }
+        let outcome = self.step_inner(sink, approver).await;
+        self.save().await;
+        outcome
+    }
+
+    async fn step_inner(
+        &mut self,
+        sink: &mut dyn EventSink,
+        approver: &mut dyn Approver,
+    ) -> StepOutcome {
         let cancel = self.ctx.cancel.clone();
         if let Some(m) = self.mcp.clone() {
             for note in m.sync(&mut self.tools, &cancel).await {
@@ -185,6 +218,9 @@ impl Agent {
         let local = self.provider.id() == crate::provider::ProviderId::Ollama;
         let cost = self.prices.cost(&self.model, &reply.usage, local);
         self.ledger.record(&self.model, reply.usage, cost);
+        if let Some(s) = &mut self.session {
+            s.note_usage(&reply.usage);
+        }
         sink.event(AgentEvent::Usage(&reply.usage));
         if reply.message.content.is_empty() {
             return StepOutcome::Done(reply.stop);
@@ -195,6 +231,8 @@ impl Agent {
             .map(|(i, n, v)| (i.to_string(), n.to_string(), v.clone()))
             .collect();
         self.conv.messages.push(reply.message);
+        // Tools may run long; the call is on disk before they start.
+        self.save().await;
         if calls.is_empty() {
             return StepOutcome::Done(reply.stop);
         }
@@ -213,8 +251,8 @@ impl Agent {
             let (mut output, o) = self.run_call(id, name, input, sink, approver).await;
             outcome = o;
             // Tools cap their own output; this guards against any that do not.
-            if output.content.len() > self.ctx.max_output * 2 {
-                output.content = crate::tools::cap_head_tail(&output.content, self.ctx.max_output);
+            if output.content.len() > self.ctx.max_output {
+                output.content = self.cap_output(&output.content).await;
             }
             results.push(result_block(id, name, &output));
         }
@@ -333,10 +371,33 @@ impl Agent {
             return (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled);
         }
         let cancel = self.ctx.cancel.clone();
+        let snap = crate::session::undo::snapshot(name, input, &self.ctx.cwd).await;
         let run = tool.run(input, &self.ctx);
-        tokio::select! {
+        let res = tokio::select! {
             out = run => (out, StepOutcome::WantsMore),
             _ = cancel.cancelled() => (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled),
+        };
+        if let (Some(snap), Some(s)) = (snap, &mut self.session) {
+            s.undo.record(snap).await;
+        }
+        res
+    }
+
+    /// Head and tail of a long output for the model; the whole of it saved
+    /// in the session's folder, where the model can `read` it.
+    async fn cap_output(&mut self, full: &str) -> String {
+        let capped = crate::tools::cap_head_tail(full, self.ctx.max_output);
+        let saved = match &mut self.session {
+            Some(s) => s.save_output(full).await,
+            None => None,
+        };
+        match saved {
+            Some(p) => format!(
+                "{capped}\n[output truncated: {} bytes in all; the full output is saved in {} (use read with offset/limit)]",
+                full.len(),
+                p.display()
+            ),
+            None => capped,
         }
     }
 

@@ -46,7 +46,7 @@ fn in_git_repo(cwd: &Path) -> bool {
     cwd.ancestors().any(|d| d.join(".git").exists())
 }
 
-/// The project's AGENTS.md, if present in the working directory.
+/// AGENTS.md (or CLAUDE.md) from `cwd` up to the repository root, then the user's.
 pub fn project_instructions(cwd: &Path) -> Option<String> {
-    std::fs::read_to_string(cwd.join("AGENTS.md")).ok()
+    crate::session::instructions::load(cwd, &crate::paths::config_dir())
 }

@@ -20,6 +20,7 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
         policy.allow.push(Rule::parse(r)?);
     }
     let instructions = prompt::project_instructions(&cwd);
+    let session = crate::session::Session::new(&cwd, settings.provider.as_str(), &settings.model);
     let conv = Conversation {
         system: prompt::system_prompt(&cwd, instructions.as_deref()),
         messages: Vec::new(),
@@ -38,5 +39,11 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
         max_tokens: settings.max_tokens,
         skills: String::new(),
         mcp: None,
+        session: Some(session),
+        limits: crate::session::compact::Limits::new(
+            &settings.model,
+            settings.context_window,
+            settings.compact_threshold,
+        ),
     })
 }

@@ -83,6 +83,51 @@ pub const COMMANDS: &[Command] = &[
         help: "run a library prompt (also /NAME when no command has that name)",
     },
     Command {
+        name: "new",
+        args: "",
+        help: "start a new session",
+    },
+    Command {
+        name: "sessions",
+        args: "",
+        help: "list this directory's saved sessions",
+    },
+    Command {
+        name: "resume",
+        args: "N|ID",
+        help: "continue a saved session",
+    },
+    Command {
+        name: "rename",
+        args: "NAME",
+        help: "name this session",
+    },
+    Command {
+        name: "undo",
+        args: "[N]",
+        help: "restore files changed by the last (N) turns",
+    },
+    Command {
+        name: "diff",
+        args: "",
+        help: "show what this session changed (unified diff)",
+    },
+    Command {
+        name: "context",
+        args: "",
+        help: "show how full the model's context is",
+    },
+    Command {
+        name: "compact",
+        args: "[FOCUS]",
+        help: "summarise older turns to free context",
+    },
+    Command {
+        name: "init",
+        args: "",
+        help: "ask the model to write AGENTS.md for this project",
+    },
+    Command {
         name: "quit",
         args: "",
         help: "leave wisp (also /exit, Ctrl-D)",
@@ -111,14 +156,12 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
         }
         "prompts" => crate::prompts::run::list(&repl.prompts),
         "prompt" => crate::prompts::run::prompt_command(repl, args).await,
-        "clear" => {
-            repl.agent.conv.messages.clear();
-            render::println("conversation cleared");
-        }
         "model" => super::switch::model(repl, args).await,
         "provider" => super::switch::provider(repl, args),
         "cost" => super::switch::cost(repl),
         "retry" => repl.retry().await,
+        "clear" | "new" | "sessions" | "resume" | "rename" | "undo" | "diff" | "context"
+        | "compact" | "init" => super::session::run(repl, name, args).await,
         "tools" => {
             let rows: Vec<(String, String, String)> = repl
                 .agent
@@ -190,6 +233,9 @@ fn mode(repl: &mut Repl, args: &str) {
         },
     }
     let m = repl.agent.policy.mode;
+    if let Some(s) = &mut repl.agent.session {
+        s.note_mode(m.as_str());
+    }
     render::println(&format!("mode: {} ({})", m.as_str(), m.describe()));
 }
 

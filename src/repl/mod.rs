@@ -2,9 +2,11 @@
 //! With stdin not a terminal, the same loop runs a script of lines.
 
 pub mod approve;
-pub mod commands;
 pub mod attach;
+pub mod commands;
+pub mod context;
 pub mod input;
+pub mod session;
 pub mod switch;
 
 use crate::agent::turn::{Pause, TurnEnd};

@@ -61,6 +61,9 @@ fn switch(repl: &mut Repl, p: ProviderId, model: Option<String>) {
             } else {
                 String::new()
             };
+            if let Some(session) = &mut repl.agent.session {
+                session.note_model(p.as_str(), &s.model);
+            }
             render::println(&format!("provider: {p} · model {}{warn}", s.model));
             repl.settings = s;
         }
@@ -89,6 +92,10 @@ pub async fn model(repl: &mut Repl, args: &str) {
         }
         repl.agent.model = args.to_string();
         repl.settings.model = args.to_string();
+        let provider = repl.agent.provider.id().as_str();
+        if let Some(s) = &mut repl.agent.session {
+            s.note_model(provider, args);
+        }
         render::println(&format!("model: {args}"));
         return;
     }

@@ -1,0 +1,165 @@
+//! The REPL's session commands: /sessions, /resume, /new, /rename, /undo,
+//! /diff, /init, /context and /compact.
+
+use super::Repl;
+use crate::render;
+use crate::session::{self, list, resume, Session};
+
+/// Runs one of the session commands.
+pub async fn run(repl: &mut Repl, name: &str, args: &str) {
+    match name {
+        "sessions" => sessions(repl).await,
+        "resume" => resume_cmd(repl, args).await,
+        "new" | "clear" => fresh(repl).await,
+        "rename" if args.is_empty() => repl.error("/rename needs a name"),
+        "rename" => {
+            if let Some(s) = &mut repl.agent.session {
+                s.rename(args);
+            }
+            repl.agent.save().await;
+            render::println(&format!("session renamed: {args}"));
+        }
+        "undo" => undo(repl, args).await,
+        "diff" => diff(repl).await,
+        "init" => {
+            repl.run_turn(session::instructions::INIT_PROMPT).await;
+        }
+        "context" => super::context::show(repl),
+        "compact" => super::context::compact(repl, args).await,
+        _ => {}
+    }
+}
+
+async fn sessions(repl: &mut Repl) {
+    let entries = list::for_dir(&repl.agent.ctx.cwd).await;
+    if entries.is_empty() {
+        render::println("no saved sessions in this directory");
+        return;
+    }
+    let current = repl.agent.session.as_ref().map(|s| s.header.id.clone());
+    for (i, e) in entries.iter().enumerate().take(20) {
+        let mark = if Some(&e.loaded.header.id) == current.as_ref() {
+            " (current)"
+        } else {
+            ""
+        };
+        render::println(&format!("{:>2}. {}{mark}", i + 1, e.line()));
+    }
+    render::println("/resume N or /resume ID continues one");
+}
+
+async fn resume_cmd(repl: &mut Repl, args: &str) {
+    if args.is_empty() {
+        return sessions(repl).await;
+    }
+    let cwd = repl.agent.ctx.cwd.clone();
+    let picked = if list::is_id(args) {
+        list::by_id(&cwd, args).await
+    } else {
+        list::pick(list::for_dir(&cwd).await, args)
+    };
+    let l = match picked {
+        Ok(l) => l,
+        Err(e) => return repl.error(&e),
+    };
+    repl.agent.save().await;
+    // Keep the session's provider and model when they can be used here.
+    if let Some(p) = crate::provider::ProviderId::parse(&l.header.provider) {
+        let mut s = repl.settings.clone();
+        s.select(p, Some(l.header.model.clone()));
+        match crate::provider::build(&s) {
+            Ok(provider) => {
+                repl.agent.provider = provider;
+                repl.agent.model = s.model.clone();
+                repl.settings = s;
+            }
+            Err(e) => repl.error(&format!(
+                "keeping {} {}: {e}",
+                repl.agent.provider.id().as_str(),
+                repl.agent.model
+            )),
+        }
+    }
+    let id = l.header.id.clone();
+    for line in resume::attach(&mut repl.agent, l) {
+        render::println(&line);
+    }
+    render::println(&format!(
+        "resumed {id} · {} {}",
+        repl.agent.provider.id().as_str(),
+        repl.agent.model
+    ));
+}
+
+async fn fresh(repl: &mut Repl) {
+    repl.agent.save().await;
+    repl.agent.conv.messages.clear();
+    let a = &repl.agent;
+    let s = Session::new(&a.ctx.cwd, a.provider.id().as_str(), &a.model);
+    repl.agent.session = Some(s);
+    render::println("new conversation");
+}
+
+async fn undo(repl: &mut Repl, args: &str) {
+    let n = if args.is_empty() {
+        1
+    } else {
+        match args.parse::<usize>() {
+            Ok(n) if n > 0 => n,
+            _ => return repl.error("/undo takes a number of turns, e.g. /undo 2"),
+        }
+    };
+    let Some(s) = &mut repl.agent.session else {
+        return;
+    };
+    let r = s.undo.undo(n).await;
+    let cwd = repl.agent.ctx.cwd.clone();
+    let show = |p: &std::path::Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
+    if r.turns == 0 {
+        render::println("nothing to undo: no file was changed by write or edit");
+    }
+    for p in &r.restored {
+        render::println(&format!("restored {}", show(p)));
+    }
+    for p in &r.removed {
+        render::println(&format!("removed {} (it was new)", show(p)));
+    }
+    for p in &r.skipped {
+        repl.error(&format!(
+            "not restored: {} was changed since wisp edited it",
+            show(p)
+        ));
+    }
+    for (p, e) in &r.failed {
+        repl.error(&format!("could not restore {}: {e}", show(p)));
+    }
+    render::println("note: changes made by bash commands cannot be undone");
+}
+
+async fn diff(repl: &mut Repl) {
+    let Some(s) = &repl.agent.session else {
+        return;
+    };
+    let changes = s.undo.changes().await;
+    if changes.is_empty() {
+        render::println("no files changed by write or edit in this session");
+        return;
+    }
+    let cwd = repl.agent.ctx.cwd.clone();
+    for (path, before, now) in changes {
+        let shown = path
+            .strip_prefix(&cwd)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        match now {
+            Some(now) => render::println(&render::style::diff(
+                before.as_deref(),
+                &now,
+                &shown,
+                repl.renderer.styled,
+            )),
+            None => render::println(&format!("{shown}: deleted")),
+        }
+    }
+}
