@@ -27,6 +27,8 @@ pub struct Cli {
     pub no_color: bool,
     pub version: bool,
     pub help: bool,
+    /// `wisp acp`: serve the Agent Client Protocol on stdio.
+    pub acp: bool,
 }
 
 pub const HELP: &str = "\
@@ -36,6 +38,7 @@ Usage:
   wisp [options] [PROMPT]        interactive; PROMPT is sent first
   wisp -p [options] [PROMPT]     one-shot: answer and exit (stdin is the prompt or added to it)
   command | wisp [options]       scripted: stdin lines run as if typed
+  wisp acp [options]             ACP agent on stdio, for editors such as Zed
 
 Options:
   -p, --print                  answer once and exit
@@ -127,6 +130,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             }
             _ => words.push(arg),
         }
+    }
+    if words.first().map(String::as_str) == Some("acp") {
+        if words.len() > 1 {
+            return Err("wisp acp takes no prompt (the editor sends it)".into());
+        }
+        cli.acp = true;
+        words.clear();
     }
     if !words.is_empty() {
         cli.prompt = Some(words.join(" "));
