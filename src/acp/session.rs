@@ -158,7 +158,7 @@ pub fn slash(agent: &mut Agent, text: &str) -> Option<SlashResult> {
         "help" => crate::repl::commands::COMMANDS
             .iter()
             .filter(|c| ACP_COMMANDS.contains(&c.name))
-            .map(|c| format!("- `/{} {}` {}\n", c.name, c.args, c.help))
+            .map(|c| format!("- `/{}` {}\n", format!("{} {}", c.name, c.args).trim(), c.help))
             .collect(),
         "clear" => {
             agent.conv.messages.clear();
