@@ -66,7 +66,10 @@ fn client(w: &Wisp, scenario: &str, env: &[(&str, &str)]) -> Seen {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     Seen {
-        recv: lines.iter().filter_map(|l| l.get("recv").cloned()).collect(),
+        recv: lines
+            .iter()
+            .filter_map(|l| l.get("recv").cloned())
+            .collect(),
         stops: lines
             .iter()
             .filter_map(|l| l["stop"].as_str().map(String::from))
@@ -89,7 +92,11 @@ fn calls(pairs: &[(&str, &str, Value)]) -> Vec<Value> {
 
 #[test]
 fn a_prompt_with_a_tool_round_trip_streams_the_calls_and_the_answer() {
-    let mock = Aimock::start(json!(calls(&[("go", "read", json!({"path": "notes.txt"}))])));
+    let mock = Aimock::start(json!(calls(&[(
+        "go",
+        "read",
+        json!({"path": "notes.txt"})
+    )])));
     let w = wisp().openai(&mock).file("notes.txt", "hello from notes\n");
     let seen = client(&w, "prompts", &[("ACP_PROMPTS", "go")]);
     assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
@@ -98,7 +105,10 @@ fn a_prompt_with_a_tool_round_trip_streams_the_calls_and_the_answer() {
         .iter()
         .map(|u| u["sessionUpdate"].as_str().unwrap_or(""))
         .collect();
-    let call = kinds.iter().position(|k| *k == "tool_call").expect("tool_call");
+    let call = kinds
+        .iter()
+        .position(|k| *k == "tool_call")
+        .expect("tool_call");
     let done = kinds
         .iter()
         .position(|k| *k == "tool_call_update")
@@ -176,9 +186,11 @@ fn permissions_ask_the_editor_and_always_is_remembered() {
 #[test]
 fn set_mode_changes_what_asks() {
     // accept-edits: a write runs without asking; restrictive: even a read asks.
-    let mock = Aimock::start(json!(calls(&[
-        ("w", "write", json!({"path": "new.txt", "content": "hi\n"}))
-    ])));
+    let mock = Aimock::start(json!(calls(&[(
+        "w",
+        "write",
+        json!({"path": "new.txt", "content": "hi\n"})
+    )])));
     let w = wisp().openai(&mock);
     let seen = client(
         &w,
@@ -212,7 +224,10 @@ fn set_mode_changes_what_asks() {
     let seen = client(
         &w,
         "prompts",
-        &[("ACP_PROMPTS", "/mode restrictive|r"), ("ACP_ANSWERS", "reject_once")],
+        &[
+            ("ACP_PROMPTS", "/mode restrictive|r"),
+            ("ACP_ANSWERS", "reject_once"),
+        ],
     );
     assert_eq!(seen.permission_requests().len(), 1, "{}", seen.stdout);
 }

@@ -175,7 +175,8 @@ fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
             servers.len()
         );
     }
-    let settings = session::settings_for(&state.settings, &cwd, &state.cli).map_err(RpcError::params)?;
+    let settings =
+        session::settings_for(&state.settings, &cwd, &state.cli).map_err(RpcError::params)?;
     let agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
         .map_err(RpcError::internal)?;
     let n = state.next_session.get();

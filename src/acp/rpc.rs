@@ -26,9 +26,16 @@ pub enum Incoming {
         params: Value,
     },
     /// The client's answer to a request wisp sent.
-    Response { id: Value, result: Result<Value, Value> },
+    Response {
+        id: Value,
+        result: Result<Value, Value>,
+    },
     /// Not JSON (-32700) or not a JSON-RPC message (-32600); the id when one was readable.
-    Invalid { code: i64, id: Value, why: String },
+    Invalid {
+        code: i64,
+        id: Value,
+        why: String,
+    },
 }
 
 pub fn parse(line: &str) -> Incoming {

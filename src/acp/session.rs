@@ -42,7 +42,11 @@ pub fn resolve_cwd(given: &str, process: &Path) -> Result<PathBuf, RpcError> {
 
 /// Settings for a session: the user's, then the project's `.wisp/config.toml`
 /// (what it raises only when already trusted: nobody can confirm here), then flags.
-pub fn settings_for(base: &Settings, cwd: &Path, cli: &crate::cli::Cli) -> Result<Settings, String> {
+pub fn settings_for(
+    base: &Settings,
+    cwd: &Path,
+    cli: &crate::cli::Cli,
+) -> Result<Settings, String> {
     let mut s = base.clone();
     if let Some(pc) = crate::trust::load(cwd, &s)? {
         let trusted = pc.raises.is_empty() || crate::trust::is_trusted(cwd, &pc.hash);
@@ -96,7 +100,10 @@ pub fn blocks(prompt: &Value) -> Result<Vec<Block>, RpcError> {
             Some("resource_link") => {
                 let uri = s("uri").ok_or_else(|| RpcError::params("resource_link needs a uri"))?;
                 Block::Text {
-                    text: format!("[Referenced: {}]", uri.strip_prefix("file://").unwrap_or(uri)),
+                    text: format!(
+                        "[Referenced: {}]",
+                        uri.strip_prefix("file://").unwrap_or(uri)
+                    ),
                 }
             }
             Some("resource") => {
@@ -158,7 +165,13 @@ pub fn slash(agent: &mut Agent, text: &str) -> Option<SlashResult> {
         "help" => crate::repl::commands::COMMANDS
             .iter()
             .filter(|c| ACP_COMMANDS.contains(&c.name))
-            .map(|c| format!("- `/{}` {}\n", format!("{} {}", c.name, c.args).trim(), c.help))
+            .map(|c| {
+                format!(
+                    "- `/{}` {}\n",
+                    format!("{} {}", c.name, c.args).trim(),
+                    c.help
+                )
+            })
             .collect(),
         "clear" => {
             agent.conv.messages.clear();
@@ -167,7 +180,14 @@ pub fn slash(agent: &mut Agent, text: &str) -> Option<SlashResult> {
         "tools" => agent
             .tools
             .iter()
-            .map(|t| format!("- `{}` ({}): {}\n", t.name(), t.kind().as_str(), t.description()))
+            .map(|t| {
+                format!(
+                    "- `{}` ({}): {}\n",
+                    t.name(),
+                    t.kind().as_str(),
+                    t.description()
+                )
+            })
             .collect(),
         "cost" => {
             let (u, cost, unknown) = agent.ledger.total();
@@ -191,9 +211,9 @@ pub fn slash(agent: &mut Agent, text: &str) -> Option<SlashResult> {
                     policy.mode = m;
                     format!("mode: {} ({})", m.as_str(), m.describe())
                 }
-                None => format!(
-                    "unknown mode `{args}` (restrictive, guarded, accept-edits, standard)"
-                ),
+                None => {
+                    format!("unknown mode `{args}` (restrictive, guarded, accept-edits, standard)")
+                }
             }
         }
     };
@@ -234,7 +254,10 @@ mod tests {
         let d = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(d.path().join("sub")).expect("mkdir");
         let got = resolve_cwd("sub", d.path()).expect("resolves");
-        assert_eq!(got, std::fs::canonicalize(d.path().join("sub")).expect("canon"));
+        assert_eq!(
+            got,
+            std::fs::canonicalize(d.path().join("sub")).expect("canon")
+        );
         assert!(resolve_cwd("missing", d.path()).is_err());
     }
 }

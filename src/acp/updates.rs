@@ -61,7 +61,8 @@ pub fn diff_content(d: &FileDiff) -> Value {
 }
 
 fn finished(id: &str, out: &ToolOutput) -> Value {
-    let mut content = vec![json!({"type": "content", "content": {"type": "text", "text": out.content}})];
+    let mut content =
+        vec![json!({"type": "content", "content": {"type": "text", "text": out.content}})];
     if let Some(d) = &out.diff {
         content.push(diff_content(d));
     }
@@ -131,6 +132,11 @@ mod tests {
             Path::new("/p"),
         );
         assert_eq!(l, vec![json!({"path": "/p/src/a.rs", "line": 7})]);
-        assert!(locations(ToolKind::Execute, &json!({"command": "ls"}), Path::new("/p")).is_empty());
+        assert!(locations(
+            ToolKind::Execute,
+            &json!({"command": "ls"}),
+            Path::new("/p")
+        )
+        .is_empty());
     }
 }
