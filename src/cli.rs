@@ -43,6 +43,8 @@ pub struct Cli {
     /// `wisp loop --max N`: at most N items.
     pub max_items: Option<usize>,
     pub auto: bool,
+    /// `wisp acp`: serve the Agent Client Protocol on stdio.
+    pub acp: bool,
 }
 
 pub const HELP: &str = "\
@@ -54,6 +56,7 @@ Usage:
   command | wisp [options]       scripted: stdin lines run as if typed
   wisp loop [--plan FILE] [--test CMD] [--max N] [--worktree NAME] [--auto]
                                  work through the plan's unchecked items headless
+  wisp acp [options]             ACP agent on stdio, for editors such as Zed
 
 Options:
   -p, --print                  answer once and exit
@@ -182,6 +185,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             }
             _ => words.push(arg),
         }
+    }
+    if words.first().map(String::as_str) == Some("acp") {
+        if words.len() > 1 {
+            return Err("wisp acp takes no prompt (the editor sends it)".into());
+        }
+        cli.acp = true;
+        words.clear();
     }
     if !words.is_empty() {
         cli.prompt = Some(words.join(" "));

@@ -1,5 +1,6 @@
 //! wisp: CLI → settings → pick a front end. Nothing else lives here.
 
+mod acp;
 mod agent;
 mod cli;
 mod config;
@@ -115,6 +116,9 @@ fn project_config(
 }
 
 async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path::PathBuf) -> i32 {
+    if cli.acp {
+        return acp::run(cli, settings, cwd).await;
+    }
     let can_ask = !cli.print && std::io::stdin().is_terminal();
     if let Err(e) = project_config(&mut settings, &cli, &cwd, can_ask) {
         render::eprintln(&format!("wisp: {e}"));

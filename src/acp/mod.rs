@@ -1,0 +1,301 @@
+//! `wisp acp`: an Agent Client Protocol agent on stdio, for editors such as Zed.
+//!
+//! Stdin is read by its own task and routed line by line, so `session/cancel`
+//! and answers to permission requests arrive while a prompt runs. Everything
+//! written to stdout is a protocol message (one writer task); logs go to stderr.
+
+mod approve;
+mod rpc;
+mod session;
+mod updates;
+
+use crate::agent::conversation::{Message, Role};
+use crate::agent::turn::TurnEnd;
+use crate::cli::Cli;
+use crate::config::Settings;
+use crate::permissions::Mode;
+use crate::provider::StopReason;
+use rpc::{Conn, Incoming, RpcError};
+use serde_json::{json, Value};
+use session::Session;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+struct State {
+    conn: Rc<Conn>,
+    settings: Settings,
+    cli: Cli,
+    process_cwd: PathBuf,
+    sessions: RefCell<HashMap<String, Rc<Session>>>,
+    next_session: Cell<u64>,
+}
+
+/// Serves ACP until stdin closes; returns the exit code.
+pub async fn run(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
+    let local = tokio::task::LocalSet::new();
+    local.run_until(serve(cli, settings, process_cwd)).await
+}
+
+async fn serve(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
+    let writer = tokio::task::spawn_local(async move {
+        let mut stdout = tokio::io::stdout();
+        while let Some(mut line) = out_rx.recv().await {
+            line.push('\n');
+            if stdout.write_all(line.as_bytes()).await.is_err() || stdout.flush().await.is_err() {
+                break;
+            }
+        }
+    });
+    let (in_tx, mut in_rx) = mpsc::unbounded_channel::<String>();
+    tokio::task::spawn_local(async move {
+        let mut r = tokio::io::BufReader::new(tokio::io::stdin());
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match r.read_until(b'\n', &mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let line = String::from_utf8_lossy(&buf).trim().to_string();
+                    if !line.is_empty() && in_tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    let state = Rc::new(State {
+        conn: Rc::new(Conn::new(out_tx)),
+        settings,
+        cli,
+        process_cwd,
+        sessions: RefCell::new(HashMap::new()),
+        next_session: Cell::new(0),
+    });
+    while let Some(line) = in_rx.recv().await {
+        match rpc::parse(&line) {
+            Incoming::Request { id, method, params } => request(&state, id, &method, params),
+            Incoming::Notification { method, params } => notification(&state, &method, &params),
+            Incoming::Response { id, result } => state.conn.resolve(&id, result),
+            Incoming::Invalid { code, id, why } => {
+                eprintln!("wisp acp: {why}");
+                state.conn.error(&id, code, &why);
+            }
+        }
+    }
+    // The client is gone: stop whatever runs, let it write its last lines, and leave.
+    for s in state.sessions.borrow().values() {
+        s.cancel.cancel();
+    }
+    state.conn.close_pending();
+    drop(state);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
+    0
+}
+
+fn request(state: &Rc<State>, id: Value, method: &str, params: Value) {
+    let result = match method {
+        "initialize" => Ok(initialize(&params)),
+        "session/new" => new_session(state, &params),
+        "session/set_mode" => set_mode(state, &params),
+        "session/prompt" => {
+            let state = state.clone();
+            tokio::task::spawn_local(async move {
+                match prompt(&state, &params).await {
+                    Ok(v) => state.conn.respond(&id, v),
+                    Err(e) => state.conn.error(&id, e.code, &e.message),
+                }
+            });
+            return;
+        }
+        _ => Err(RpcError {
+            code: rpc::METHOD_NOT_FOUND,
+            message: format!("method not found: {method}"),
+        }),
+    };
+    match result {
+        Ok(v) => state.conn.respond(&id, v),
+        Err(e) => state.conn.error(&id, e.code, &e.message),
+    }
+}
+
+fn notification(state: &State, method: &str, params: &Value) {
+    match method {
+        "session/cancel" => match lookup(state, params) {
+            Ok(s) => s.cancel.cancel(),
+            Err(e) => eprintln!("wisp acp: session/cancel: {}", e.message),
+        },
+        other => eprintln!("wisp acp: ignoring notification {other}"),
+    }
+}
+
+fn initialize(params: &Value) -> Value {
+    let asked = params["protocolVersion"].as_u64().unwrap_or(1);
+    if asked != 1 {
+        eprintln!("wisp acp: client asked for protocol version {asked}; offering 1");
+    }
+    json!({
+        "protocolVersion": 1,
+        "agentCapabilities": {
+            "loadSession": false,
+            "promptCapabilities": {"image": true, "audio": false, "embeddedContext": true},
+            "mcpCapabilities": {"http": false, "sse": false},
+        },
+        "agentInfo": {"name": "wisp", "version": env!("CARGO_PKG_VERSION")},
+        "authMethods": [],
+    })
+}
+
+fn str_param<'a>(params: &'a Value, key: &str) -> Result<&'a str, RpcError> {
+    params
+        .get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| RpcError::params(format!("missing string parameter `{key}`")))
+}
+
+fn lookup(state: &State, params: &Value) -> Result<Rc<Session>, RpcError> {
+    let id = str_param(params, "sessionId")?;
+    state
+        .sessions
+        .borrow()
+        .get(id)
+        .cloned()
+        .ok_or_else(|| RpcError::params(format!("unknown session `{id}`")))
+}
+
+fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
+    let cwd = session::resolve_cwd(str_param(params, "cwd")?, &state.process_cwd)?;
+    if let Some(servers) = params["mcpServers"].as_array().filter(|a| !a.is_empty()) {
+        eprintln!(
+            "wisp acp: ignoring {} MCP server(s) from the client: MCP is not supported yet",
+            servers.len()
+        );
+    }
+    let settings =
+        session::settings_for(&state.settings, &cwd, &state.cli).map_err(RpcError::params)?;
+    let agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
+        .map_err(RpcError::internal)?;
+    let n = state.next_session.get();
+    state.next_session.set(n + 1);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let id = format!("wisp-{nanos:x}-{n}");
+    let mode = agent.policy.mode;
+    let s = Rc::new(Session {
+        id: id.clone(),
+        cwd,
+        cancel: agent.ctx.cancel.clone(),
+        agent: RefCell::new(Some(agent)),
+        pending_mode: Cell::new(None),
+        current_call: Rc::new(RefCell::new(String::new())),
+        rejected: Rc::new(RefCell::new(Default::default())),
+    });
+    state.sessions.borrow_mut().insert(id.clone(), s);
+    // The command list follows the response, once the client knows the session id.
+    let conn = state.conn.clone();
+    let sid = id.clone();
+    tokio::task::spawn_local(async move {
+        conn.notify(
+            "session/update",
+            json!({"sessionId": sid, "update": session::available_commands()}),
+        );
+    });
+    Ok(json!({"sessionId": id, "modes": session::modes(mode)}))
+}
+
+fn mode_update(state: &State, s: &Session, m: Mode) {
+    state.conn.notify(
+        "session/update",
+        json!({"sessionId": s.id, "update": {"sessionUpdate": "current_mode_update", "currentModeId": m.as_str()}}),
+    );
+}
+
+fn set_mode(state: &State, params: &Value) -> Result<Value, RpcError> {
+    let s = lookup(state, params)?;
+    let name = str_param(params, "modeId")?;
+    let m = Mode::parse(name).ok_or_else(|| {
+        RpcError::params(format!(
+            "unknown mode `{name}` (restrictive, guarded, accept-edits, standard)"
+        ))
+    })?;
+    match s.agent.borrow_mut().as_mut() {
+        Some(a) => a.policy.mode = m,
+        // A prompt is running: the mode applies when it ends.
+        None => s.pending_mode.set(Some(m)),
+    }
+    mode_update(state, &s, m);
+    Ok(json!({}))
+}
+
+async fn prompt(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
+    let s = lookup(state, params)?;
+    let content = session::blocks(&params["prompt"])?;
+    let Some(mut agent) = s.agent.borrow_mut().take() else {
+        return Err(RpcError {
+            code: rpc::INVALID_REQUEST,
+            message: "a prompt is already running in this session".into(),
+        });
+    };
+    let result = run_prompt(state, &s, &mut agent, content).await;
+    if let Some(m) = s.pending_mode.take() {
+        agent.policy.mode = m;
+    }
+    *s.agent.borrow_mut() = Some(agent);
+    result
+}
+
+async fn run_prompt(
+    state: &Rc<State>,
+    s: &Rc<Session>,
+    agent: &mut crate::agent::Agent,
+    content: Vec<crate::agent::conversation::Block>,
+) -> Result<Value, RpcError> {
+    let mut sink = updates::Updates {
+        conn: state.conn.clone(),
+        session: s.id.clone(),
+        cwd: s.cwd.clone(),
+        current_call: s.current_call.clone(),
+    };
+    if let [crate::agent::conversation::Block::Text { text }] = content.as_slice() {
+        if let Some(r) = session::slash(agent, text) {
+            sink.text("agent_message_chunk", &r.text);
+            if r.mode_changed {
+                mode_update(state, s, agent.policy.mode);
+            }
+            return Ok(json!({"stopReason": "end_turn"}));
+        }
+    }
+    let mut approver = approve::AskClient {
+        conn: state.conn.clone(),
+        session: s.id.clone(),
+        cancel: s.cancel.clone(),
+        current_call: s.current_call.clone(),
+        rejected: s.rejected.clone(),
+    };
+    s.cancel.reset();
+    agent.conv.repair();
+    agent.conv.messages.push(Message {
+        role: Role::User,
+        content,
+    });
+    let max_steps = state.settings.max_steps;
+    let (end, _) = agent.turn(&mut sink, &mut approver, max_steps, None).await;
+    let reason = match end {
+        _ if s.cancel.is_cancelled() => "cancelled",
+        TurnEnd::Cancelled | TurnEnd::Stopped => "cancelled",
+        TurnEnd::Done(StopReason::MaxTokens) => "max_tokens",
+        TurnEnd::Done(StopReason::Refusal) => "refusal",
+        TurnEnd::Done(_) => "end_turn",
+        TurnEnd::MaxSteps(_) => "max_turn_requests",
+        TurnEnd::Error(e) => {
+            return Err(RpcError::internal(crate::hint_for(&state.settings, &e)));
+        }
+    };
+    Ok(json!({"stopReason": reason}))
+}

@@ -1,0 +1,263 @@
+//! ACP sessions: one [`Agent`] per session, built against the session's cwd;
+//! prompt content blocks into conversation blocks; slash commands typed into
+//! the editor's prompt; permission modes as session modes.
+
+use super::rpc::RpcError;
+use crate::agent::cancel::Cancel;
+use crate::agent::conversation::Block;
+use crate::agent::Agent;
+use crate::config::Settings;
+use crate::permissions::Mode;
+use serde_json::{json, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+pub struct Session {
+    pub id: String,
+    pub cwd: PathBuf,
+    /// None while a prompt runs (the prompt task holds it).
+    pub agent: RefCell<Option<Agent>>,
+    pub cancel: Cancel,
+    /// A mode set while a prompt ran; applied when it ends.
+    pub pending_mode: Cell<Option<Mode>>,
+    pub current_call: Rc<RefCell<String>>,
+    pub rejected: Rc<RefCell<HashSet<String>>>,
+}
+
+/// The session's directory: absolute as given, or relative to wisp's own.
+pub fn resolve_cwd(given: &str, process: &Path) -> Result<PathBuf, RpcError> {
+    let p = process.join(given);
+    let p = std::fs::canonicalize(&p)
+        .map_err(|e| RpcError::params(format!("cwd {}: {e}", p.display())))?;
+    if !p.is_dir() {
+        return Err(RpcError::params(format!(
+            "cwd {} is not a directory",
+            p.display()
+        )));
+    }
+    Ok(p)
+}
+
+/// Settings for a session: the user's, then the project's `.wisp/config.toml`
+/// (what it raises only when already trusted: nobody can confirm here), then flags.
+pub fn settings_for(
+    base: &Settings,
+    cwd: &Path,
+    cli: &crate::cli::Cli,
+) -> Result<Settings, String> {
+    let mut s = base.clone();
+    if let Some(pc) = crate::trust::load(cwd, &s)? {
+        let trusted = pc.raises.is_empty() || crate::trust::is_trusted(cwd, &pc.hash);
+        if !trusted {
+            eprintln!(
+                "wisp acp: ignoring what {}/.wisp/config.toml raises ({}): run wisp interactively there to confirm",
+                cwd.display(),
+                pc.raises.join(", ")
+            );
+        }
+        crate::trust::apply(&mut s, pc, trusted);
+    }
+    if let Some(m) = &cli.mode {
+        s.mode = m.clone();
+    }
+    if let Some(m) = &cli.model {
+        s.model = m.clone();
+    }
+    Ok(s)
+}
+
+/// The four permission modes as ACP session modes.
+pub fn modes(current: Mode) -> Value {
+    let available: Vec<Value> = Mode::ALL
+        .iter()
+        .map(|m| json!({"id": m.as_str(), "name": m.as_str(), "description": m.describe()}))
+        .collect();
+    json!({"currentModeId": current.as_str(), "availableModes": available})
+}
+
+/// Prompt blocks as conversation blocks: text as is, embedded text resources
+/// inlined with their URI, links named, images kept as images.
+pub fn blocks(prompt: &Value) -> Result<Vec<Block>, RpcError> {
+    let items = prompt
+        .as_array()
+        .ok_or_else(|| RpcError::params("prompt must be an array of content blocks"))?;
+    let mut out = Vec::with_capacity(items.len());
+    for b in items {
+        let s = |k: &str| b.get(k).and_then(Value::as_str);
+        let block = match s("type") {
+            Some("text") => Block::Text {
+                text: s("text").unwrap_or_default().to_string(),
+            },
+            Some("image") => match (s("data"), s("mimeType")) {
+                (Some(d), Some(m)) => Block::Image {
+                    media_type: m.to_string(),
+                    data: d.to_string(),
+                },
+                _ => return Err(RpcError::params("image blocks need data and mimeType")),
+            },
+            Some("resource_link") => {
+                let uri = s("uri").ok_or_else(|| RpcError::params("resource_link needs a uri"))?;
+                Block::Text {
+                    text: format!(
+                        "[Referenced: {}]",
+                        uri.strip_prefix("file://").unwrap_or(uri)
+                    ),
+                }
+            }
+            Some("resource") => {
+                let r = &b["resource"];
+                let uri = r["uri"].as_str().unwrap_or("");
+                let text = match r["text"].as_str() {
+                    Some(t) => format!("<context uri=\"{uri}\">\n{t}\n</context>"),
+                    None => format!("[Attached binary resource {uri}, not shown]"),
+                };
+                Block::Text { text }
+            }
+            Some(other) => {
+                return Err(RpcError::params(format!(
+                    "unsupported content block `{other}`"
+                )))
+            }
+            None => return Err(RpcError::params("a content block needs a type")),
+        };
+        out.push(block);
+    }
+    Ok(out)
+}
+
+/// Slash commands that make sense inside an editor.
+pub const ACP_COMMANDS: &[&str] = &["help", "clear", "mode", "tools", "cost"];
+
+/// `available_commands_update` from the REPL's command table.
+pub fn available_commands() -> Value {
+    let cmds: Vec<Value> = crate::repl::commands::COMMANDS
+        .iter()
+        .filter(|c| ACP_COMMANDS.contains(&c.name))
+        .map(|c| {
+            let mut v = json!({"name": c.name, "description": c.help});
+            if !c.args.is_empty() {
+                v["input"] = json!({"hint": c.args});
+            }
+            v
+        })
+        .collect();
+    json!({"sessionUpdate": "available_commands_update", "availableCommands": cmds})
+}
+
+/// What a slash command did: text to show, and the new mode when it changed.
+pub struct SlashResult {
+    pub text: String,
+    pub mode_changed: bool,
+}
+
+/// Runs `/name args` when the prompt is one; None when it is not a known command.
+pub fn slash(agent: &mut Agent, text: &str) -> Option<SlashResult> {
+    let rest = text.trim().strip_prefix('/')?;
+    let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    if !ACP_COMMANDS.contains(&name) {
+        return None;
+    }
+    let args = args.trim();
+    let mut mode_changed = false;
+    let text = match name {
+        "help" => crate::repl::commands::COMMANDS
+            .iter()
+            .filter(|c| ACP_COMMANDS.contains(&c.name))
+            .map(|c| {
+                format!(
+                    "- `/{}` {}\n",
+                    format!("{} {}", c.name, c.args).trim(),
+                    c.help
+                )
+            })
+            .collect(),
+        "clear" => {
+            agent.conv.messages.clear();
+            "conversation cleared".to_string()
+        }
+        "tools" => agent
+            .tools
+            .iter()
+            .map(|t| {
+                format!(
+                    "- `{}` ({}): {}\n",
+                    t.name(),
+                    t.kind().as_str(),
+                    t.description()
+                )
+            })
+            .collect(),
+        "cost" => {
+            let (u, cost, unknown) = agent.ledger.total();
+            let cost = if unknown {
+                "unknown cost".to_string()
+            } else {
+                format!("${cost:.4}")
+            };
+            format!("{} tokens in, {} out; {cost}", u.input, u.output)
+        }
+        _ => {
+            let policy = &mut agent.policy;
+            let m = match args {
+                "" => Some(policy.mode),
+                "next" => Some(policy.mode.next()),
+                n => Mode::parse(n),
+            };
+            match m {
+                Some(m) => {
+                    mode_changed = m != policy.mode;
+                    policy.mode = m;
+                    format!("mode: {} ({})", m.as_str(), m.describe())
+                }
+                None => {
+                    format!("unknown mode `{args}` (restrictive, guarded, accept-edits, standard)")
+                }
+            }
+        }
+    };
+    Some(SlashResult { text, mode_changed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_blocks_become_conversation_blocks() {
+        let b = blocks(&json!([
+            {"type": "text", "text": "explain"},
+            {"type": "resource", "resource": {"uri": "file:///p/a.rs", "text": "fn a() {}"}},
+            {"type": "resource_link", "uri": "file:///p/b.rs", "name": "b.rs"},
+            {"type": "image", "data": "AAAA", "mimeType": "image/png"},
+        ]))
+        .expect("valid");
+        assert_eq!(b.len(), 4);
+        match &b[1] {
+            Block::Text { text } => {
+                assert!(text.contains("file:///p/a.rs") && text.contains("fn a() {}"))
+            }
+            other => panic!("{other:?}"),
+        }
+        match &b[2] {
+            Block::Text { text } => assert!(text.contains("/p/b.rs")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&b[3], Block::Image { media_type, .. } if media_type == "image/png"));
+        assert!(blocks(&json!([{"type": "audio"}])).is_err());
+        assert!(blocks(&json!("hi")).is_err());
+    }
+
+    #[test]
+    fn relative_cwd_resolves_against_the_process_directory() {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(d.path().join("sub")).expect("mkdir");
+        let got = resolve_cwd("sub", d.path()).expect("resolves");
+        assert_eq!(
+            got,
+            std::fs::canonicalize(d.path().join("sub")).expect("canon")
+        );
+        assert!(resolve_cwd("missing", d.path()).is_err());
+    }
+}

@@ -1,0 +1,142 @@
+//! Agent events as ACP `session/update` notifications: message and thought
+//! chunks, tool calls and their updates (text, diffs, locations).
+
+use super::rpc::Conn;
+use crate::agent::{AgentEvent, EventSink};
+use crate::tools::{FileDiff, ToolKind, ToolOutput};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+
+/// Sends `session/update` notifications for one session.
+pub struct Updates {
+    pub conn: Rc<Conn>,
+    pub session: String,
+    pub cwd: std::path::PathBuf,
+    /// The tool call being handled, shared with the approver, which needs its id.
+    pub current_call: Rc<RefCell<String>>,
+}
+
+impl Updates {
+    pub fn send(&self, update: Value) {
+        self.conn.notify(
+            "session/update",
+            json!({"sessionId": self.session, "update": update}),
+        );
+    }
+
+    pub fn text(&self, kind: &str, text: &str) {
+        self.send(json!({"sessionUpdate": kind, "content": {"type": "text", "text": text}}));
+    }
+}
+
+/// A short title for a tool call: the tool and what it acts on.
+pub fn title(name: &str, summary: &str) -> String {
+    if summary.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} {summary}")
+    }
+}
+
+/// The files a call touches, absolute, with the first line when the call names one.
+pub fn locations(kind: ToolKind, input: &Value, cwd: &Path) -> Vec<Value> {
+    if !matches!(kind, ToolKind::Read | ToolKind::Edit | ToolKind::Search) {
+        return Vec::new();
+    }
+    let Some(p) = input.get("path").and_then(Value::as_str) else {
+        return Vec::new();
+    };
+    let path = cwd.join(p);
+    let mut loc = json!({"path": path.display().to_string()});
+    if let Some(line) = input.get("offset").and_then(Value::as_u64) {
+        loc["line"] = json!(line);
+    }
+    vec![loc]
+}
+
+pub fn diff_content(d: &FileDiff) -> Value {
+    json!({"type": "diff", "path": d.path.display().to_string(), "oldText": d.old, "newText": d.new})
+}
+
+fn finished(id: &str, out: &ToolOutput) -> Value {
+    let mut content =
+        vec![json!({"type": "content", "content": {"type": "text", "text": out.content}})];
+    if let Some(d) = &out.diff {
+        content.push(diff_content(d));
+    }
+    json!({
+        "sessionUpdate": "tool_call_update",
+        "toolCallId": id,
+        "status": if out.is_error { "failed" } else { "completed" },
+        "content": content,
+    })
+}
+
+impl EventSink for Updates {
+    fn event(&mut self, ev: AgentEvent<'_>) {
+        match ev {
+            AgentEvent::Text(t) => self.text("agent_message_chunk", t),
+            AgentEvent::Thinking(t) => self.text("agent_thought_chunk", t),
+            AgentEvent::Status(s) => eprintln!("wisp acp: {s}"),
+            AgentEvent::ToolStarted {
+                id,
+                name,
+                kind,
+                summary,
+                input,
+            } => {
+                *self.current_call.borrow_mut() = id.to_string();
+                self.send(json!({
+                    "sessionUpdate": "tool_call",
+                    "toolCallId": id,
+                    "title": title(name, summary),
+                    "kind": kind.as_str(),
+                    "status": "pending",
+                    "locations": locations(kind, input, &self.cwd),
+                    "rawInput": input,
+                }));
+            }
+            AgentEvent::ToolFinished { id, output, .. } => self.send(finished(id, output)),
+            AgentEvent::Usage(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn edits_carry_their_diff_and_failures_say_so() {
+        let mut out = ToolOutput::ok("edited a.txt");
+        out.diff = Some(FileDiff {
+            path: PathBuf::from("/p/a.txt"),
+            old: Some("x\n".into()),
+            new: "y\n".into(),
+        });
+        let v = finished("c1", &out);
+        assert_eq!(v["status"], "completed");
+        assert_eq!(v["content"][1]["oldText"], "x\n");
+        assert_eq!(v["content"][1]["newText"], "y\n");
+        assert_eq!(finished("c2", &ToolOutput::err("no"))["status"], "failed");
+    }
+
+    #[test]
+    fn locations_are_absolute_with_lines() {
+        let l = locations(
+            ToolKind::Read,
+            &json!({"path": "src/a.rs", "offset": 7}),
+            Path::new("/p"),
+        );
+        assert_eq!(l, vec![json!({"path": "/p/src/a.rs", "line": 7})]);
+        assert!(locations(
+            ToolKind::Execute,
+            &json!({"command": "ls"}),
+            Path::new("/p")
+        )
+        .is_empty());
+    }
+}

@@ -1,0 +1,304 @@
+//! `wisp acp` driven by the official ACP SDK (tests/support/acp_client.mjs)
+//! against aimock: every message wisp sends is checked against the SDK's
+//! schema, and the update sequence is what an editor would show.
+
+mod support;
+use serde_json::{json, Value};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::{root, wisp, Aimock, Wisp};
+
+/// What the client saw: every message wisp sent, and the stop reasons.
+struct Seen {
+    recv: Vec<Value>,
+    stops: Vec<String>,
+    stdout: String,
+}
+
+impl Seen {
+    /// The `session/update` payloads, in order.
+    fn updates(&self) -> Vec<&Value> {
+        self.recv
+            .iter()
+            .filter(|m| m["method"] == "session/update")
+            .map(|m| &m["params"]["update"])
+            .collect()
+    }
+
+    fn permission_requests(&self) -> Vec<&Value> {
+        self.recv
+            .iter()
+            .filter(|m| m["method"] == "session/request_permission")
+            .collect()
+    }
+}
+
+/// Runs the SDK client with `scenario` against wisp set up by `w`; the client
+/// exits non-zero when a message breaks the schema.
+fn client(w: &Wisp, scenario: &str, env: &[(&str, &str)]) -> Seen {
+    let wc = w.command();
+    let mut c = Command::new("node");
+    c.arg(root().join("tests/support/acp_client.mjs"))
+        .arg(scenario)
+        .current_dir(&w.project)
+        .env("WISP_BIN", env!("CARGO_BIN_EXE_wisp"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in wc.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = support::wait_with_timeout(c.spawn().expect("node"), Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "client failed (schema error or crash)\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let lines: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    Seen {
+        recv: lines
+            .iter()
+            .filter_map(|l| l.get("recv").cloned())
+            .collect(),
+        stops: lines
+            .iter()
+            .filter_map(|l| l["stop"].as_str().map(String::from))
+            .collect(),
+        stdout,
+    }
+}
+
+/// A model that calls `tool` for prompt `p`, then answers `ok <p>`.
+fn calls(pairs: &[(&str, &str, Value)]) -> Vec<Value> {
+    let mut f = Vec::new();
+    for (p, tool, args) in pairs {
+        f.push(json!({"match": {"userMessage": p, "hasToolResult": false},
+                      "response": {"toolCalls": [{"name": tool, "arguments": args}]}}));
+        f.push(json!({"match": {"userMessage": p, "hasToolResult": true},
+                      "response": {"content": format!("ok {p}")}}));
+    }
+    f
+}
+
+#[test]
+fn a_prompt_with_a_tool_round_trip_streams_the_calls_and_the_answer() {
+    let mock = Aimock::start(json!(calls(&[(
+        "go",
+        "read",
+        json!({"path": "notes.txt"})
+    )])));
+    let w = wisp().openai(&mock).file("notes.txt", "hello from notes\n");
+    let seen = client(&w, "prompts", &[("ACP_PROMPTS", "go")]);
+    assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
+    let ups = seen.updates();
+    let kinds: Vec<&str> = ups
+        .iter()
+        .map(|u| u["sessionUpdate"].as_str().unwrap_or(""))
+        .collect();
+    let call = kinds
+        .iter()
+        .position(|k| *k == "tool_call")
+        .expect("tool_call");
+    let done = kinds
+        .iter()
+        .position(|k| *k == "tool_call_update")
+        .expect("tool_call_update");
+    let answer = kinds
+        .iter()
+        .position(|k| *k == "agent_message_chunk")
+        .expect("answer");
+    assert!(call < done && done < answer, "order: {kinds:?}");
+    assert_eq!(kinds[0], "available_commands_update");
+    let c = ups[call];
+    assert_eq!(c["kind"], "read");
+    assert_eq!(c["status"], "pending");
+    assert_eq!(c["rawInput"]["path"], "notes.txt");
+    let loc = c["locations"][0]["path"].as_str().expect("location");
+    assert!(loc.ends_with("/notes.txt") && loc.starts_with('/'), "{loc}");
+    let d = ups[done];
+    assert_eq!(d["toolCallId"], c["toolCallId"]);
+    assert_eq!(d["status"], "completed");
+    let text = d["content"][0]["content"]["text"].as_str().unwrap_or("");
+    assert!(text.contains("hello from notes"), "{text}");
+    assert_eq!(ups[answer]["content"]["text"], "ok go");
+    // Nothing was asked: reads run in standard mode.
+    assert!(seen.permission_requests().is_empty());
+}
+
+#[test]
+fn permissions_ask_the_editor_and_always_is_remembered() {
+    let mock = Aimock::start(json!(calls(&[
+        ("p1", "bash", json!({"command": "touch one.txt"})),
+        ("p2", "bash", json!({"command": "touch two.txt"})),
+        ("p3", "bash", json!({"command": "touch three.txt"})),
+        ("p4", "bash", json!({"command": "touch three.txt"})),
+    ])));
+    let w = wisp().openai(&mock);
+    let seen = client(
+        &w,
+        "prompts",
+        &[
+            ("ACP_PROMPTS", "p1|p2|p3|p4"),
+            ("ACP_ANSWERS", "allow_once,reject_once,allow_always"),
+        ],
+    );
+    assert_eq!(seen.stops, vec!["end_turn"; 4], "{}", seen.stdout);
+    assert!(w.path("one.txt").exists(), "allowed once: ran");
+    assert!(!w.path("two.txt").exists(), "rejected: did not run");
+    assert!(w.path("three.txt").exists(), "allowed always: ran");
+    let asks = seen.permission_requests();
+    assert_eq!(asks.len(), 3, "the fourth call is not asked again");
+    let kinds: Vec<&Value> = asks[0]["params"]["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .map(|o| &o["kind"])
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["allow_once", "allow_always", "reject_once", "reject_always"]
+    );
+    assert_eq!(asks[0]["params"]["toolCall"]["kind"], "execute");
+    // The rejected call failed and the model was told.
+    let failed = seen
+        .updates()
+        .into_iter()
+        .filter(|u| u["status"] == "failed")
+        .count();
+    assert_eq!(failed, 1);
+    let bodies = mock.bodies("/v1/chat/completions");
+    let told = bodies
+        .iter()
+        .any(|b| b.to_string().contains("denied by user"));
+    assert!(told, "the model reads the denial");
+}
+
+#[test]
+fn set_mode_changes_what_asks() {
+    // accept-edits: a write runs without asking; restrictive: even a read asks.
+    let mock = Aimock::start(json!(calls(&[(
+        "w",
+        "write",
+        json!({"path": "new.txt", "content": "hi\n"})
+    )])));
+    let w = wisp().openai(&mock);
+    let seen = client(
+        &w,
+        "prompts",
+        &[("ACP_PROMPTS", "w"), ("ACP_MODE", "accept-edits")],
+    );
+    assert!(seen.permission_requests().is_empty());
+    assert!(w.path("new.txt").exists());
+    let modes: Vec<&Value> = seen
+        .updates()
+        .into_iter()
+        .filter(|u| u["sessionUpdate"] == "current_mode_update")
+        .collect();
+    assert_eq!(modes[0]["currentModeId"], "accept-edits");
+
+    let mock = Aimock::start(json!(calls(&[("r", "read", json!({"path": "a.txt"}))])));
+    let w = wisp().openai(&mock).file("a.txt", "x\n");
+    let seen = client(
+        &w,
+        "prompts",
+        &[
+            ("ACP_PROMPTS", "r"),
+            ("ACP_MODE", "restrictive"),
+            ("ACP_ANSWERS", "reject_once"),
+        ],
+    );
+    assert_eq!(seen.permission_requests().len(), 1, "{}", seen.stdout);
+
+    // A slash command typed into the prompt switches too.
+    let w = wisp().openai(&mock).file("a.txt", "x\n");
+    let seen = client(
+        &w,
+        "prompts",
+        &[
+            ("ACP_PROMPTS", "/mode restrictive|r"),
+            ("ACP_ANSWERS", "reject_once"),
+        ],
+    );
+    assert_eq!(seen.permission_requests().len(), 1, "{}", seen.stdout);
+}
+
+#[test]
+fn cancel_mid_stream_returns_cancelled() {
+    let long = "word ".repeat(200);
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "talk"}, "response": {"content": long},
+         "streamingProfile": {"ttft": 50, "tps": 5}}
+    ]));
+    let w = wisp().openai(&mock);
+    let start = std::time::Instant::now();
+    let seen = client(&w, "cancel", &[("ACP_PROMPTS", "talk")]);
+    assert_eq!(seen.stops, vec!["cancelled"], "{}", seen.stdout);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "cancel is prompt, not the end of a 40 s stream"
+    );
+}
+
+#[test]
+fn string_ids_a_relative_cwd_and_garbage_lines_are_handled() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "hi"}, "response": {"content": "hello"}}
+    ]));
+    let w = wisp().openai(&mock);
+    let seen = client(&w, "raw", &[("ACP_PROMPTS", "hi")]);
+    let parse_error = seen
+        .recv
+        .iter()
+        .find(|m| m["error"]["code"] == -32700)
+        .expect("-32700 for the garbage line");
+    assert_eq!(parse_error["id"], Value::Null);
+    assert!(seen.recv.iter().any(|m| m["id"] == "init-1"));
+    assert_eq!(seen.stops, vec!["end_turn"], "still working after garbage");
+    let chunk = seen
+        .updates()
+        .into_iter()
+        .find(|u| u["sessionUpdate"] == "agent_message_chunk")
+        .map(|u| u["content"]["text"].clone());
+    assert_eq!(chunk, Some(json!("hello")));
+    // "." is the directory wisp was started in: the project.
+    let bodies = mock.bodies("/v1/chat/completions");
+    let system = bodies[0]["messages"][0]["content"].to_string();
+    let project = std::fs::canonicalize(&w.project).expect("canon");
+    assert!(system.contains(&project.display().to_string()), "{system}");
+}
+
+#[test]
+fn unknown_methods_and_bad_params_get_json_rpc_errors() {
+    let w = wisp();
+    let lines = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":1}}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"session/frobnicate","params":{}}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"session/new","params":{"mcpServers":[]}}"#,
+        r#"{"jsonrpc":"2.0","id":4,"method":"session/prompt","params":{"sessionId":"nope","prompt":[]}}"#,
+    ];
+    let run = w.args(&["acp"]).stdin(&(lines.join("\n") + "\n")).run();
+    run.success();
+    let out: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("only JSON on stdout"))
+        .collect();
+    let code = |id: i64| {
+        out.iter()
+            .find(|m| m["id"] == id)
+            .map(|m| m["error"]["code"].clone())
+    };
+    assert_eq!(code(2), Some(json!(-32601)));
+    assert_eq!(code(3), Some(json!(-32602)));
+    assert_eq!(code(4), Some(json!(-32602)));
+}
