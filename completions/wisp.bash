@@ -22,7 +22,7 @@ _wisp() {
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --yolo --allow --max-steps --step --worktree --test --plan --max --auto --prompt -c --continue -r --resume --plain --bell --no-color -V --version -h --help" -- "$cur"))
     elif [[ $COMP_CWORD -eq 1 ]]; then
-        COMPREPLY=($(compgen -W "loop" -- "$cur"))
+        COMPREPLY=($(compgen -W "loop acp" -- "$cur"))
     fi
 }
 complete -o default -F _wisp wisp
