@@ -114,6 +114,15 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// Makes `s` the session: its transcript, and its folder for saved
+    /// outputs, which the model may read back without asking.
+    pub fn set_session(&mut self, s: crate::session::Session) {
+        let dir = s.dir();
+        self.policy.readable = vec![crate::permissions::workspace::canonical(&dir)];
+        self.ctx.spill_dir = Some(dir);
+        self.session = Some(s);
+    }
+
     /// Rebuilds the system prompt for the session's directory (after a move
     /// into a worktree, or once the prompt library is loaded).
     pub fn rebuild_system(&mut self) {

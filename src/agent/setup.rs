@@ -25,7 +25,7 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
         system: prompt::system_prompt(&cwd, instructions.as_deref()),
         messages: Vec::new(),
     };
-    Ok(Agent {
+    let mut agent = Agent {
         conv,
         provider,
         model: settings.model.clone(),
@@ -39,11 +39,13 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
         max_tokens: settings.max_tokens,
         skills: String::new(),
         mcp: None,
-        session: Some(session),
+        session: None,
         limits: crate::session::compact::Limits::new(
             &settings.model,
             settings.context_window,
             settings.compact_threshold,
         ),
-    })
+    };
+    agent.set_session(session);
+    Ok(agent)
 }

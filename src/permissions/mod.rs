@@ -85,6 +85,8 @@ pub struct Policy {
     pub safe_commands: Vec<String>,
     /// Extra workspace paths that always ask (relative to the root).
     pub protected: Vec<String>,
+    /// Folders outside the workspace the model may read (wisp's saved outputs).
+    pub readable: Vec<PathBuf>,
 }
 
 impl Policy {
@@ -97,6 +99,7 @@ impl Policy {
             remembered: Vec::new(),
             safe_commands: Vec::new(),
             protected: Vec::new(),
+            readable: Vec::new(),
         }
     }
 
@@ -121,7 +124,13 @@ impl Policy {
             }
             _ => None,
         };
-        if let Some(p) = path {
+        // wisp's own saved outputs may be read back without asking.
+        let own = kind == ToolKind::Read
+            && path.is_some_and(|p| {
+                let full = workspace::canonical(&crate::tools::resolve_path(cwd, p));
+                self.readable.iter().any(|r| full.starts_with(r))
+            });
+        if let Some(p) = path.filter(|_| !own) {
             if let Some(why) = workspace::check(&self.root, cwd, p, &self.protected) {
                 return Decision::Ask(why);
             }

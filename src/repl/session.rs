@@ -96,7 +96,7 @@ async fn fresh(repl: &mut Repl) {
     repl.agent.conv.messages.clear();
     let a = &repl.agent;
     let s = Session::new(&a.ctx.cwd, a.provider.id().as_str(), &a.model);
-    repl.agent.session = Some(s);
+    repl.agent.set_session(s);
     render::println("new conversation");
 }
 

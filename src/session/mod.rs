@@ -265,10 +265,15 @@ impl Session {
         }
     }
 
+    /// The session's folder beside its transcript: saved outputs live there.
+    pub fn dir(&self) -> PathBuf {
+        self.path.with_extension("")
+    }
+
     /// Saves a tool's full output next to the transcript; returns its path.
     pub async fn save_output(&mut self, text: &str) -> Option<PathBuf> {
         self.saved_outputs += 1;
-        let dir = self.path.with_extension("");
+        let dir = self.dir();
         let path = dir.join(format!("output-{}.txt", self.saved_outputs));
         tokio::fs::create_dir_all(&dir).await.ok()?;
         tokio::fs::write(&path, text).await.ok()?;

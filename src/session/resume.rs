@@ -83,7 +83,7 @@ pub fn attach(agent: &mut Agent, mut l: Loaded) -> Vec<String> {
         session.note_model(provider, &model);
     }
     agent.conv.messages = l.messages;
-    agent.session = Some(session);
+    agent.set_session(session);
     lines
 }
 

@@ -137,6 +137,18 @@ impl Capture {
         }
     }
 
+    /// Whether `more` bytes would push the output past what is kept whole.
+    fn would_overflow(&self, more: usize) -> bool {
+        self.total + more > self.head_max + self.tail_max
+    }
+
+    /// Everything so far; whole only while nothing has been dropped.
+    fn so_far(&self) -> Vec<u8> {
+        let mut all = self.head.clone();
+        all.extend(self.tail.iter());
+        all
+    }
+
     fn finish(self) -> String {
         let kept = self.head.len() + self.tail.len();
         let tail: Vec<u8> = self.tail.into_iter().collect();
@@ -164,6 +176,49 @@ impl Capture {
             String::from_utf8_lossy(head),
             String::from_utf8_lossy(tail)
         )
+    }
+}
+
+/// The whole output of a command too long for the model, written to a file
+/// in the session's folder as it streams, so the model can read it back.
+struct Spill {
+    dir: Option<std::path::PathBuf>,
+    file: Option<(tokio::fs::File, std::path::PathBuf)>,
+}
+
+impl Spill {
+    /// Takes a chunk: starts the file when the output first overflows
+    /// (everything before is still held whole), then appends to it.
+    async fn take(&mut self, cap: &mut Capture, chunk: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        if self.file.is_none() && cap.would_overflow(chunk.len()) {
+            if let Some(dir) = self.dir.take() {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let path = dir.join(format!("bash-{}-{n}.txt", std::process::id()));
+                let opened = async {
+                    tokio::fs::create_dir_all(&dir).await?;
+                    let mut f = tokio::fs::File::create(&path).await?;
+                    f.write_all(&cap.so_far()).await?;
+                    Ok::<_, std::io::Error>(f)
+                }
+                .await;
+                self.file = opened.ok().map(|f| (f, path));
+            }
+        }
+        cap.push(chunk);
+        if let Some((f, _)) = &mut self.file {
+            if f.write_all(chunk).await.is_err() {
+                self.file = None;
+            }
+        }
+    }
+
+    async fn path(mut self) -> Option<std::path::PathBuf> {
+        use tokio::io::AsyncWriteExt;
+        let (mut f, path) = self.file.take()?;
+        f.flush().await.ok()?;
+        Some(path)
     }
 }
 
@@ -208,6 +263,10 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     };
 
     let mut cap = Capture::new(ctx.max_output.saturating_sub(STATUS_ROOM).max(200));
+    let mut spill = Spill {
+        dir: ctx.spill_dir.clone(),
+        file: None,
+    };
     let (mut out_open, mut err_open) = (true, true);
     let (mut b1, mut b2) = ([0u8; 8192], [0u8; 8192]);
     let deadline = Instant::now() + Duration::from_millis(timeout_ms);
@@ -223,7 +282,15 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
                 // output pipes open: stop it rather than wait for the timeout.
                 guard.kill();
                 background_killed = true;
-                drain(&mut stdout, &mut stderr, &mut cap, out_open, err_open).await;
+                drain(
+                    &mut stdout,
+                    &mut stderr,
+                    &mut cap,
+                    &mut spill,
+                    out_open,
+                    err_open,
+                )
+                .await;
                 break End::Exited(s);
             }
             if !out_open && !err_open {
@@ -232,11 +299,11 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         }
         tokio::select! {
             r = stdout.read(&mut b1), if out_open => match r {
-                Ok(n) if n > 0 => cap.push(&b1[..n]),
+                Ok(n) if n > 0 => spill.take(&mut cap, &b1[..n]).await,
                 _ => out_open = false,
             },
             r = stderr.read(&mut b2), if err_open => match r {
-                Ok(n) if n > 0 => cap.push(&b2[..n]),
+                Ok(n) if n > 0 => spill.take(&mut cap, &b2[..n]).await,
                 _ => err_open = false,
             },
             s = child.wait(), if status.is_none() => match s {
@@ -265,7 +332,15 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         }
         End::TimedOut | End::Cancelled => {
             guard.kill();
-            drain(&mut stdout, &mut stderr, &mut cap, out_open, err_open).await;
+            drain(
+                &mut stdout,
+                &mut stderr,
+                &mut cap,
+                &mut spill,
+                out_open,
+                err_open,
+            )
+            .await;
             let s = tokio::time::timeout(DRAIN, child.wait())
                 .await
                 .ok()
@@ -287,7 +362,17 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     }
     tail.push_str(&exit_line(status));
 
+    let total = cap.total;
     let mut content = cap.finish();
+    if let Some(path) = spill.path().await {
+        tail.insert_str(
+            0,
+            &format!(
+                "[the full output ({total} bytes) is saved in {}; read it with offset and limit]\n",
+                path.display()
+            ),
+        );
+    }
     if content.is_empty() {
         content.push_str("(no output)");
     }
@@ -307,6 +392,7 @@ async fn drain(
     stdout: &mut tokio::process::ChildStdout,
     stderr: &mut tokio::process::ChildStderr,
     cap: &mut Capture,
+    spill: &mut Spill,
     mut out_open: bool,
     mut err_open: bool,
 ) {
@@ -315,11 +401,11 @@ async fn drain(
     while out_open || err_open {
         tokio::select! {
             r = stdout.read(&mut b1), if out_open => match r {
-                Ok(n) if n > 0 => cap.push(&b1[..n]),
+                Ok(n) if n > 0 => spill.take(cap, &b1[..n]).await,
                 _ => out_open = false,
             },
             r = stderr.read(&mut b2), if err_open => match r {
-                Ok(n) if n > 0 => cap.push(&b2[..n]),
+                Ok(n) if n > 0 => spill.take(cap, &b2[..n]).await,
                 _ => err_open = false,
             },
             _ = tokio::time::sleep_until(until) => break,
@@ -473,6 +559,29 @@ mod tests {
         assert!(out.content.contains("100000\nLAST\n"), "{}", out.content);
         assert!(out.content.ends_with("exit code: 0"));
         assert!(out.content.len() <= 1000, "{}", out.content.len());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn long_output_is_saved_whole_in_the_spill_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = ctx(dir.path());
+        c.max_output = 2_000;
+        c.spill_dir = Some(dir.path().join("spill"));
+        let out = Bash.run(&json!({"command": "seq 1 5000"}), &c).await;
+        assert!(out.content.contains("bytes omitted"), "{}", out.content);
+        let note = out
+            .content
+            .lines()
+            .find(|l| l.starts_with("[the full output"))
+            .expect("note names the file");
+        let path = note
+            .split(" is saved in ")
+            .nth(1)
+            .and_then(|r| r.split(';').next())
+            .expect("path");
+        let saved = std::fs::read_to_string(path).expect("saved file");
+        let want: String = (1..=5000).map(|i| format!("{i}\n")).collect();
+        assert_eq!(saved, want, "the whole output, in order");
     }
 
     #[tokio::test(flavor = "current_thread")]

@@ -52,6 +52,9 @@ pub struct ToolCtx {
     pub max_output: usize,
     /// The plan file `update_plan` rewrites, relative to `cwd`.
     pub plan_file: PathBuf,
+    /// Where a command's output too long for the model is saved in full
+    /// (the session's folder); None keeps only head and tail.
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl ToolCtx {
@@ -61,6 +64,7 @@ impl ToolCtx {
             cancel: Cancel::new(),
             max_output: 30_000,
             plan_file: PathBuf::from("PLAN.md"),
+            spill_dir: None,
         }
     }
 }
