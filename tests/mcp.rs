@@ -449,3 +449,26 @@ fn a_server_of_the_2026_revision_is_named_as_such() {
     assert_eq!(lines.len(), 1, "{}", run.stderr);
     assert!(lines[0].contains("MCP 2026-07-28"), "{}", lines[0]);
 }
+
+#[test]
+fn progress_of_a_long_call_is_shown_and_the_result_reaches_the_model() {
+    let mock = one_call(
+        "mcp__everything__trigger-long-running-operation",
+        json!({"duration": 2, "steps": 3}),
+    );
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&servers(json!({})))
+        .args(&["-p", "--allow", "mcp__everything__*", "go"])
+        .run();
+    run.success();
+    for step in ["1/3", "2/3", "3/3"] {
+        let line = format!("mcp__everything__trigger-long-running-operation: {step}");
+        assert!(run.stderr.contains(&line), "{line} shown: {}", run.stderr);
+    }
+    let result = tool_result(&mock);
+    assert!(
+        result.contains("Long running operation completed"),
+        "{result}"
+    );
+}
