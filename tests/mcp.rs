@@ -472,3 +472,36 @@ fn progress_of_a_long_call_is_shown_and_the_result_reaches_the_model() {
         "{result}"
     );
 }
+
+#[test]
+fn read_only_tools_of_a_trusted_server_run_without_asking() {
+    let trusted = || {
+        json!({"mcpServers": {"everything": {
+            "command": "node", "args": [bin("mcp-server-everything"), "stdio"], "trust": true
+        }}})
+        .to_string()
+    };
+    // get-sum says readOnlyHint: true, and the user trusts the server.
+    let mock = one_call("mcp__everything__get-sum", json!({"a": 2, "b": 3}));
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&trusted())
+        .args(&["-p", "go"])
+        .run();
+    run.success();
+    let result = tool_result(&mock);
+    assert!(
+        result.contains('5') && !result.starts_with("denied:"),
+        "{result}"
+    );
+
+    // A tool that changes the server's state still asks, trusted or not.
+    let mock = one_call("mcp__everything__toggle-simulated-logging", json!({}));
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&trusted())
+        .args(&["-p", "go"])
+        .run();
+    run.success();
+    assert!(tool_result(&mock).starts_with("denied:"));
+}

@@ -49,6 +49,8 @@ pub struct ToolInfo {
     pub name: String,
     pub description: String,
     pub schema: Value,
+    /// The server says (`annotations.readOnlyHint`) the tool changes nothing.
+    pub read_only: bool,
 }
 
 struct Server {
@@ -457,11 +459,9 @@ impl Manager {
                 .filter(|s| s.status != Status::Disabled)
             {
                 for t in &s.tools {
-                    tools.add(std::rc::Rc::new(tool::McpTool::new(
-                        self.clone(),
-                        &s.cfg.name,
-                        t,
-                    )));
+                    let mut mt = tool::McpTool::new(self.clone(), &s.cfg.name, t);
+                    mt.trusted = s.cfg.trusted;
+                    tools.add(std::rc::Rc::new(mt));
                 }
             }
         }

@@ -15,6 +15,9 @@ pub struct McpTool {
     name: String,
     description: String,
     schema: Value,
+    read_only: bool,
+    /// The user trusts the server (set after construction by the manager).
+    pub trusted: bool,
 }
 
 impl McpTool {
@@ -31,6 +34,8 @@ impl McpTool {
             name: tool_name(server, &info.name),
             description,
             schema: sanitize(&info.schema),
+            read_only: info.read_only,
+            trusted: false,
         }
     }
 }
@@ -136,6 +141,10 @@ impl Tool for McpTool {
 
     fn kind(&self) -> ToolKind {
         ToolKind::Other
+    }
+
+    fn trusted_read_only(&self) -> bool {
+        self.trusted && self.read_only
     }
 
     fn summary(&self, args: &Value) -> String {
