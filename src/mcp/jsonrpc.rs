@@ -247,6 +247,12 @@ impl Peer {
         }
     }
 
+    /// Whether a request of ours with this id still waits for its answer.
+    pub fn is_pending(&self, id: &Value) -> bool {
+        id.as_u64()
+            .is_some_and(|k| lock(&self.pending).contains_key(&k))
+    }
+
     pub fn tools_stale(&self) -> bool {
         self.tools_stale.load(Ordering::SeqCst)
     }
