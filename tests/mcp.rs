@@ -1,4 +1,4 @@
-//! MCP servers end to end: real servers from npm over stdio (installed by
+//! MCP servers end to end: real servers from npm and PyPI over stdio (installed by
 //! tests/support/setup), small scripted ones for the failure cases, and a
 //! model (aimock) that calls their tools.
 
@@ -448,4 +448,129 @@ fn a_server_of_the_2026_revision_is_named_as_such() {
         .collect();
     assert_eq!(lines.len(), 1, "{}", run.stderr);
     assert!(lines[0].contains("MCP 2026-07-28"), "{}", lines[0]);
+}
+
+#[test]
+fn progress_of_a_long_call_is_shown_and_the_result_reaches_the_model() {
+    let mock = one_call(
+        "mcp__everything__trigger-long-running-operation",
+        json!({"duration": 2, "steps": 3}),
+    );
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&servers(json!({})))
+        .args(&["-p", "--allow", "mcp__everything__*", "go"])
+        .run();
+    run.success();
+    for step in ["1/3", "2/3", "3/3"] {
+        let line = format!("mcp__everything__trigger-long-running-operation: {step}");
+        assert!(run.stderr.contains(&line), "{line} shown: {}", run.stderr);
+    }
+    let result = tool_result(&mock);
+    assert!(
+        result.contains("Long running operation completed"),
+        "{result}"
+    );
+}
+
+#[test]
+fn read_only_tools_of_a_trusted_server_run_without_asking() {
+    let trusted = || {
+        json!({"mcpServers": {"everything": {
+            "command": "node", "args": [bin("mcp-server-everything"), "stdio"], "trust": true
+        }}})
+        .to_string()
+    };
+    // get-sum says readOnlyHint: true, and the user trusts the server.
+    let mock = one_call("mcp__everything__get-sum", json!({"a": 2, "b": 3}));
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&trusted())
+        .args(&["-p", "go"])
+        .run();
+    run.success();
+    let result = tool_result(&mock);
+    assert!(
+        result.contains('5') && !result.starts_with("denied:"),
+        "{result}"
+    );
+
+    // A tool that changes the server's state still asks, trusted or not.
+    let mock = one_call("mcp__everything__toggle-simulated-logging", json!({}));
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&trusted())
+        .args(&["-p", "go"])
+        .run();
+    run.success();
+    assert!(tool_result(&mock).starts_with("denied:"));
+}
+
+fn venv_bin(name: &str) -> String {
+    let p = root().join(".cache/venv/bin").join(name);
+    assert!(
+        p.exists(),
+        "{name} is not installed: run tests/support/setup (scripts/test does it)"
+    );
+    p.display().to_string()
+}
+
+#[test]
+fn pypi_time_server_lists_and_answers_get_current_time() {
+    let mock = one_call(
+        "mcp__time__get_current_time",
+        json!({"timezone": "Europe/Warsaw"}),
+    );
+    let cfg = json!({"mcpServers": {"time": {"command": venv_bin("mcp-server-time")}}});
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&cfg.to_string())
+        .args(&["-p", "--allow", "mcp__time__*", "go"])
+        .run();
+    run.success();
+    let first = &mock.bodies("/v1/chat/completions")[0];
+    let names = tool_names(first);
+    assert!(
+        names.contains(&"mcp__time__convert_time".to_string()),
+        "{names:?}"
+    );
+    let result = tool_result(&mock);
+    assert!(
+        result.contains("Europe/Warsaw") && result.contains("datetime"),
+        "{result}"
+    );
+}
+
+#[test]
+fn pypi_git_server_lists_and_answers_git_status() {
+    let repo = tempfile::tempdir().expect("temp repo");
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo.path())
+            .status()
+            .expect("git")
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(repo.path().join("fresh-file.txt"), "hi").expect("write");
+    let path = repo.path().display().to_string();
+    let mock = one_call("mcp__git__git_status", json!({"repo_path": path}));
+    let cfg = json!({"mcpServers": {"git": {
+        "command": venv_bin("mcp-server-git"), "args": ["--repository", path]
+    }}});
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&cfg.to_string())
+        .args(&["-p", "--allow", "mcp__git__*", "go"])
+        .run();
+    run.success();
+    let names = tool_names(&mock.bodies("/v1/chat/completions")[0]);
+    assert!(
+        names.contains(&"mcp__git__git_log".to_string()),
+        "{names:?}"
+    );
+    let result = tool_result(&mock);
+    assert!(result.contains("fresh-file.txt"), "{result}");
 }

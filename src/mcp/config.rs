@@ -46,6 +46,10 @@ pub struct ServerConfig {
     pub disabled: bool,
     /// Defined in the project's `.mcp.json` rather than the user's file.
     pub project: bool,
+    /// `"trust": true` in the user's own mcp.json: its read-only tools
+    /// (`readOnlyHint`) run without asking in standard mode. A project's
+    /// `.mcp.json` cannot grant this.
+    pub trusted: bool,
 }
 
 /// Expands `${VAR}` and `${VAR:-default}`; an unset variable becomes empty.
@@ -117,6 +121,7 @@ pub fn parse_server(name: &str, v: &Value, project: bool) -> Result<ServerConfig
         transport,
         disabled: v.get("disabled").and_then(Value::as_bool).unwrap_or(false),
         project,
+        trusted: !project && v.get("trust").and_then(Value::as_bool).unwrap_or(false),
     })
 }
 
@@ -315,5 +320,12 @@ mod tests {
         assert_eq!(expand("no vars"), "no vars");
         assert_eq!(expand("${WISP_UNSET_VAR}x"), "x");
         assert_eq!(expand("open ${"), "open ${");
+    }
+
+    #[test]
+    fn only_the_users_own_file_can_trust_a_server() {
+        let v = serde_json::json!({"command": "x", "trust": true});
+        assert!(parse_server("a", &v, false).map(|s| s.trusted) == Ok(true));
+        assert!(parse_server("a", &v, true).map(|s| s.trusted) == Ok(false));
     }
 }

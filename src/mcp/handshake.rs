@@ -81,6 +81,7 @@ pub async fn list_tools(peer: &Peer, limit: Duration) -> Result<Vec<ToolInfo>, R
                     .unwrap_or("")
                     .to_string(),
                 schema: t.get("inputSchema").cloned().unwrap_or(json!({})),
+                read_only: t.pointer("/annotations/readOnlyHint") == Some(&Value::Bool(true)),
             });
         }
         cursor = r

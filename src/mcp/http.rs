@@ -4,6 +4,10 @@
 //! (`Mcp-Session-Id`) and the agreed revision (`MCP-Protocol-Version`) go
 //! with every later request. A GET stream, when the server offers one,
 //! carries what the server sends on its own (`list_changed`).
+//!
+//! A server may close a request's SSE stream before the answer (SEP-1699);
+//! if the stream had event ids, the answer is asked for again with a GET
+//! carrying `Last-Event-ID`, after the delay the stream's `retry:` gave.
 
 use super::jsonrpc::{self, Peer};
 use super::Conn;
@@ -12,7 +16,23 @@ use futures_util::StreamExt;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::oneshot;
+
+/// How an SSE stream ended: whether it carried the answer waited for, and
+/// where to resume it.
+struct StreamEnd {
+    answered: bool,
+    last_id: Option<String>,
+    retry: Option<u64>,
+}
+
+/// Reconnections tried for one request before giving up.
+const RESUMES: usize = 5;
+
+fn answers(v: &Value, id: &Value) -> bool {
+    v.get("id") == Some(id) && v.get("method").is_none()
+}
 
 #[derive(Default)]
 struct Session {
@@ -136,7 +156,11 @@ impl Http {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|c| c.starts_with("text/event-stream"));
         if is_sse {
-            self.read_events(resp, initializing).await;
+            let want = msg.get("method").and(msg.get("id"));
+            let end = self.read_events(resp, initializing, want).await;
+            if let Some(id) = want.filter(|_| !end.answered) {
+                self.resume(&msg, id, end).await;
+            }
         } else if let Ok(bytes) = resp.bytes().await {
             if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
                 self.deliver(v, initializing);
@@ -155,25 +179,94 @@ impl Http {
         self.peer.incoming(v);
     }
 
-    async fn read_events(&self, resp: reqwest::Response, initializing: bool) {
+    /// Delivers the stream's messages; stops early once the answer to
+    /// `want` came (or nobody waits for it any more).
+    async fn read_events(
+        &self,
+        resp: reqwest::Response,
+        initializing: bool,
+        want: Option<&Value>,
+    ) -> StreamEnd {
         let mut parser = sse::Parser::new();
         let mut stream = resp.bytes_stream();
         let mut found = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            let Ok(bytes) = chunk else { break };
-            parser.feed(&bytes, &mut |e| found.push(e.data));
+        let mut answered = false;
+        loop {
+            let chunk = if want.is_some() {
+                // A resumed stream may stay open after the answer came elsewhere.
+                match tokio::time::timeout(Duration::from_secs(1), stream.next()).await {
+                    Ok(c) => c,
+                    Err(_) if want.is_some_and(|id| !self.peer.is_pending(id)) => break,
+                    Err(_) => continue,
+                }
+            } else {
+                stream.next().await
+            };
+            let done = match chunk {
+                Some(Ok(bytes)) => {
+                    parser.feed(&bytes, &mut |e| found.push(e.data));
+                    false
+                }
+                _ => {
+                    parser.finish(&mut |e| found.push(e.data));
+                    true
+                }
+            };
             for data in found.drain(..) {
                 if let Ok(v) = serde_json::from_str::<Value>(&data) {
+                    answered |= want.is_some_and(|id| answers(&v, id));
                     self.deliver(v, initializing);
                 }
             }
-        }
-        parser.finish(&mut |e| found.push(e.data));
-        for data in found {
-            if let Ok(v) = serde_json::from_str::<Value>(&data) {
-                self.deliver(v, initializing);
+            if done || answered {
+                break;
             }
         }
+        StreamEnd {
+            answered,
+            last_id: parser.last_id.take(),
+            retry: parser.retry,
+        }
+    }
+
+    /// The stream of request `msg` ended without its answer: resume it with
+    /// GET and `Last-Event-ID`, waiting what `retry:` said first.
+    async fn resume(&self, msg: &Value, id: &Value, mut end: StreamEnd) {
+        let mut retry = 1000;
+        for _ in 0..RESUMES {
+            if !self.peer.is_pending(id) {
+                return;
+            }
+            let Some(last) = end.last_id.clone() else {
+                break;
+            };
+            retry = end.retry.unwrap_or(retry);
+            tokio::time::sleep(Duration::from_millis(retry)).await;
+            let sent = self
+                .request(reqwest::Method::GET)
+                .header("Accept", "text/event-stream")
+                .header("Last-Event-ID", &last)
+                .send()
+                .await;
+            let resp = match sent {
+                Ok(r) if r.status().is_success() => r,
+                Ok(r) => {
+                    let why = format!("resuming its stream: HTTP {}", r.status().as_u16());
+                    return self.fail(msg, why);
+                }
+                Err(e) => return self.fail(msg, format!("resuming its stream: {e}")),
+            };
+            let next = self.read_events(resp, false, Some(id)).await;
+            if next.answered {
+                return;
+            }
+            end = StreamEnd {
+                answered: false,
+                last_id: next.last_id.or(end.last_id),
+                retry: next.retry.or(end.retry),
+            };
+        }
+        self.fail(msg, "the server closed the stream without an answer".into());
     }
 
     /// The optional GET stream; a server without one answers 405.
@@ -185,7 +278,7 @@ impl Http {
             .await;
         if let Ok(resp) = sent {
             if resp.status().is_success() {
-                self.read_events(resp, false).await;
+                self.read_events(resp, false, None).await;
             }
         }
     }

@@ -59,6 +59,9 @@ pub struct Peer {
     /// Set when the server says its tools changed, until they are re-listed,
     /// so the agent can wait for the new list before its next model call.
     tools_stale: AtomicBool,
+    /// Where `notifications/progress` go, by the progress token of the
+    /// request that asked for them.
+    progress: Mutex<HashMap<String, mpsc::UnboundedSender<Value>>>,
 }
 
 /// Removes a request from the pending map when its caller stops waiting
@@ -103,7 +106,23 @@ impl Peer {
             closed: Mutex::new(None),
             garbage: Mutex::new(None),
             tools_stale: AtomicBool::new(false),
+            progress: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Routes progress notifications carrying `token` to `to` (until
+    /// [`Peer::unwatch_progress`]).
+    pub fn watch_progress(&self, token: &str, to: mpsc::UnboundedSender<Value>) {
+        lock(&self.progress).insert(token.to_string(), to);
+    }
+
+    pub fn unwatch_progress(&self, token: &str) {
+        lock(&self.progress).remove(token);
+    }
+
+    /// A fresh token, unique on this connection.
+    pub fn progress_token(&self) -> String {
+        format!("wisp-{}", self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
     /// Sends a request and waits for its answer, at most `timeout`.
@@ -183,6 +202,18 @@ impl Peer {
                         Some(Notice::ToolsChanged)
                     }
                     "notifications/prompts/list_changed" => Some(Notice::PromptsChanged),
+                    "notifications/progress" => {
+                        let params = msg.get("params").cloned().unwrap_or(Value::Null);
+                        let token = match params.get("progressToken") {
+                            Some(Value::String(s)) => s.clone(),
+                            Some(v) => v.to_string(),
+                            None => String::new(),
+                        };
+                        if let Some(to) = lock(&self.progress).get(&token) {
+                            let _ = to.send(params);
+                        }
+                        None
+                    }
                     _ => None,
                 };
                 if let Some(n) = notice {
@@ -214,6 +245,12 @@ impl Peer {
             }
             (None, None) => {}
         }
+    }
+
+    /// Whether a request of ours with this id still waits for its answer.
+    pub fn is_pending(&self, id: &Value) -> bool {
+        id.as_u64()
+            .is_some_and(|k| lock(&self.pending).contains_key(&k))
     }
 
     pub fn tools_stale(&self) -> bool {

@@ -49,6 +49,8 @@ pub struct ToolInfo {
     pub name: String,
     pub description: String,
     pub schema: Value,
+    /// The server says (`annotations.readOnlyHint`) the tool changes nothing.
+    pub read_only: bool,
 }
 
 struct Server {
@@ -388,21 +390,32 @@ impl Manager {
         }
     }
 
-    /// Calls a tool; the raw `tools/call` result.
-    pub async fn call(&self, server: &str, tool: &str, args: &Value) -> Result<Value, String> {
+    /// Calls a tool; the raw `tools/call` result. The server's progress
+    /// notifications for the call (their `params`) go to `progress`.
+    pub async fn call(
+        &self,
+        server: &str,
+        tool: &str,
+        args: &Value,
+        progress: mpsc::UnboundedSender<Value>,
+    ) -> Result<Value, String> {
         let peer = self.ready_peer(server).await?;
         let args = if args.is_object() {
             args.clone()
         } else {
             json!({})
         };
-        peer.request(
-            "tools/call",
-            json!({"name": tool, "arguments": args}),
-            self.call_timeout,
-        )
-        .await
-        .map_err(|e| match e {
+        let token = peer.progress_token();
+        peer.watch_progress(&token, progress);
+        let r = peer
+            .request(
+                "tools/call",
+                json!({"name": tool, "arguments": args, "_meta": {"progressToken": token}}),
+                self.call_timeout,
+            )
+            .await;
+        peer.unwatch_progress(&token);
+        r.map_err(|e| match e {
             RpcError::Timeout(_) => format!("{e}; the call was cancelled"),
             e => e.to_string(),
         })
@@ -446,11 +459,9 @@ impl Manager {
                 .filter(|s| s.status != Status::Disabled)
             {
                 for t in &s.tools {
-                    tools.add(std::rc::Rc::new(tool::McpTool::new(
-                        self.clone(),
-                        &s.cfg.name,
-                        t,
-                    )));
+                    let mut mt = tool::McpTool::new(self.clone(), &s.cfg.name, t);
+                    mt.trusted = s.cfg.trusted;
+                    tools.add(std::rc::Rc::new(mt));
                 }
             }
         }

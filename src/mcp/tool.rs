@@ -15,6 +15,9 @@ pub struct McpTool {
     name: String,
     description: String,
     schema: Value,
+    read_only: bool,
+    /// The user trusts the server (set after construction by the manager).
+    pub trusted: bool,
 }
 
 impl McpTool {
@@ -31,6 +34,8 @@ impl McpTool {
             name: tool_name(server, &info.name),
             description,
             schema: sanitize(&info.schema),
+            read_only: info.read_only,
+            trusted: false,
         }
     }
 }
@@ -99,6 +104,28 @@ pub fn render_result(result: &Value, max: usize) -> ToolOutput {
     }
 }
 
+/// One status line for a `notifications/progress`: `name: 2/3 message`.
+fn progress_line(name: &str, p: &Value) -> String {
+    let num = |k: &str| {
+        p.get(k).and_then(Value::as_f64).map(|n| {
+            if n.fract() == 0.0 {
+                format!("{n:.0}")
+            } else {
+                format!("{n}")
+            }
+        })
+    };
+    let mut line = format!("… {name}: {}", num("progress").unwrap_or_default());
+    if let Some(t) = num("total") {
+        line.push_str(&format!("/{t}"));
+    }
+    if let Some(m) = p.get("message").and_then(Value::as_str) {
+        line.push(' ');
+        line.push_str(&crate::provider::one_line(m));
+    }
+    line
+}
+
 impl Tool for McpTool {
     fn name(&self) -> &str {
         &self.name
@@ -116,6 +143,10 @@ impl Tool for McpTool {
         ToolKind::Other
     }
 
+    fn trusted_read_only(&self) -> bool {
+        self.trusted && self.read_only
+    }
+
     fn summary(&self, args: &Value) -> String {
         let a = args.to_string();
         let shown: String = a.chars().take(200).collect();
@@ -128,7 +159,17 @@ impl Tool for McpTool {
 
     fn run<'a>(&'a self, args: &'a Value, ctx: &'a ToolCtx) -> LocalBoxFuture<'a, ToolOutput> {
         Box::pin(async move {
-            match self.mgr.call(&self.server, &self.tool, args).await {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let call = self.mgr.call(&self.server, &self.tool, args, tx);
+            tokio::pin!(call);
+            // Progress is shown as it comes, while the call runs.
+            let result = loop {
+                tokio::select! {
+                    r = &mut call => break r,
+                    Some(p) = rx.recv() => eprintln!("{}", progress_line(&self.name, &p)),
+                }
+            };
+            match result {
                 Ok(r) => render_result(&r, ctx.max_output),
                 Err(e) => ToolOutput::err(format!("MCP server `{}`: {e}", self.server)),
             }
@@ -157,6 +198,18 @@ mod tests {
         let out = render_result(&r, 10_000);
         assert!(out.is_error);
         assert_eq!(out.content, r#"{"n":5}"#);
+    }
+
+    #[test]
+    fn progress_reads_as_one_line() {
+        let p =
+            json!({"progressToken": "t", "progress": 2, "total": 3, "message": "copying\nfiles"});
+        assert_eq!(
+            progress_line("mcp__s__t", &p),
+            "… mcp__s__t: 2/3 copying files"
+        );
+        let p = json!({"progress": 0.5});
+        assert_eq!(progress_line("x", &p), "… x: 0.5");
     }
 
     #[test]

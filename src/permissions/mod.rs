@@ -164,6 +164,7 @@ impl Policy {
                 }
             }
             (ToolKind::Execute, _) => Decision::Ask("runs a command".into()),
+            (_, Mode::Standard) if tool.trusted_read_only() => Decision::Allow,
             _ => Decision::Ask(format!("{name} is not a built-in read-only tool")),
         }
     }

@@ -16,6 +16,10 @@ pub struct Parser {
     event: String,
     data: String,
     has_data: bool,
+    /// The last `id:` seen and the last `retry:` (ms), for a client that
+    /// resumes a stream (MCP's streamable HTTP).
+    pub last_id: Option<String>,
+    pub retry: Option<u64>,
 }
 
 impl Parser {
@@ -74,7 +78,9 @@ impl Parser {
                 self.data.push_str(value);
                 self.has_data = true;
             }
-            _ => {} // id, retry: not needed by model streams
+            "id" if !value.contains('\0') => self.last_id = Some(value.to_string()),
+            "retry" => self.retry = value.parse().ok().or(self.retry),
+            _ => {}
         }
     }
 
@@ -140,5 +146,18 @@ mod tests {
                 data: "x".into()
             }]
         );
+    }
+
+    #[test]
+    fn remembers_the_last_id_and_retry_for_resuming() {
+        let mut p = Parser::new();
+        let mut n = 0;
+        p.feed(
+            b"id: e-1\nretry: 500\ndata: \n\nid: e-2\ndata: x\n\n",
+            &mut |_| n += 1,
+        );
+        assert_eq!(n, 2);
+        assert_eq!(p.last_id.as_deref(), Some("e-2"));
+        assert_eq!(p.retry, Some(500));
     }
 }

@@ -115,6 +115,11 @@ pub trait Tool {
     fn kind(&self) -> ToolKind;
     /// A short, one-line description of a call for the user (`cargo test`, `src/main.rs`).
     fn summary(&self, args: &Value) -> String;
+    /// An MCP tool the server marks read-only, from a server the user
+    /// trusts: standard mode runs it without asking.
+    fn trusted_read_only(&self) -> bool {
+        false
+    }
     /// For edits: the change the call would make, computed without writing,
     /// so it can be shown when asking for approval. None when not applicable
     /// or when the call would fail anyway.
