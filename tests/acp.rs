@@ -302,3 +302,61 @@ fn unknown_methods_and_bad_params_get_json_rpc_errors() {
     assert_eq!(code(3), Some(json!(-32602)));
     assert_eq!(code(4), Some(json!(-32602)));
 }
+
+#[test]
+fn a_saved_session_loads_in_a_new_process_replays_and_continues() {
+    let mut fixtures = calls(&[("first", "read", json!({"path": "notes.txt"}))]);
+    fixtures.push(json!({"match": {"userMessage": "second"}, "response": {"content": "again"}}));
+    let mock = Aimock::start(json!(fixtures));
+    let w = wisp().openai(&mock).file("notes.txt", "hello from notes\n");
+    let seen = client(&w, "prompts", &[("ACP_PROMPTS", "first")]);
+    let id = seen
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|l| l["session"].as_str().map(String::from))
+        .expect("session id");
+    // The ACP id is the transcript's: a fresh process (same HOME) finds it.
+    let seen = client(
+        &w,
+        "prompts",
+        &[("ACP_PROMPTS", "second"), ("ACP_LOAD", id.as_str())],
+    );
+    assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
+    assert!(
+        seen.stdout.contains(&format!("\"sessionId\":\"{id}\""))
+            && seen.stdout.contains("\"list\""),
+        "session/list names it: {}",
+        seen.stdout
+    );
+    let ups = seen.updates();
+    let kinds: Vec<&str> = ups
+        .iter()
+        .map(|u| u["sessionUpdate"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        &kinds[..4],
+        [
+            "user_message_chunk",
+            "tool_call",
+            "tool_call_update",
+            "agent_message_chunk"
+        ],
+        "{kinds:?}"
+    );
+    assert_eq!(ups[0]["content"]["text"], "first");
+    assert_eq!(ups[1]["kind"], "read");
+    assert_eq!(ups[2]["status"], "completed");
+    assert!(ups[2]["content"][0]["content"]["text"]
+        .as_str()
+        .unwrap_or("")
+        .contains("hello from notes"));
+    assert_eq!(ups[3]["content"]["text"], "ok first");
+    // The next prompt carries the earlier conversation to the model.
+    let bodies = mock.bodies("/v1/chat/completions");
+    let last = bodies.last().expect("a request").to_string();
+    assert!(
+        last.contains("hello from notes") && last.contains("ok first") && last.contains("second"),
+        "{last}"
+    );
+}

@@ -5,6 +5,7 @@
 //! written to stdout is a protocol message (one writer task); logs go to stderr.
 
 mod approve;
+mod history;
 mod rpc;
 mod session;
 mod updates;
@@ -31,7 +32,6 @@ struct State {
     cli: Cli,
     process_cwd: PathBuf,
     sessions: RefCell<HashMap<String, Rc<Session>>>,
-    next_session: Cell<u64>,
 }
 
 /// Serves ACP until stdin closes; returns the exit code.
@@ -74,7 +74,6 @@ async fn serve(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
         cli,
         process_cwd,
         sessions: RefCell::new(HashMap::new()),
-        next_session: Cell::new(0),
     });
     while let Some(line) = in_rx.recv().await {
         match rpc::parse(&line) {
@@ -101,7 +100,31 @@ fn request(state: &Rc<State>, id: Value, method: &str, params: Value) {
     let result = match method {
         "initialize" => Ok(initialize(&params)),
         "session/new" => new_session(state, &params),
+        "session/load" => {
+            let state = state.clone();
+            tokio::task::spawn_local(async move {
+                match load_session(&state, &params).await {
+                    Ok(v) => state.conn.respond(&id, v),
+                    Err(e) => state.conn.error(&id, e.code, &e.message),
+                }
+            });
+            return;
+        }
         "session/set_mode" => set_mode(state, &params),
+        "session/list" => {
+            let state = state.clone();
+            tokio::task::spawn_local(async move {
+                let cwd = match params["cwd"].as_str() {
+                    Some(c) => session::resolve_cwd(c, &state.process_cwd),
+                    None => Ok(state.process_cwd.clone()),
+                };
+                match cwd {
+                    Ok(c) => state.conn.respond(&id, history::list(&c).await),
+                    Err(e) => state.conn.error(&id, e.code, &e.message),
+                }
+            });
+            return;
+        }
         "session/prompt" => {
             let state = state.clone();
             tokio::task::spawn_local(async move {
@@ -141,9 +164,10 @@ fn initialize(params: &Value) -> Value {
     json!({
         "protocolVersion": 1,
         "agentCapabilities": {
-            "loadSession": false,
+            "loadSession": true,
             "promptCapabilities": {"image": true, "audio": false, "embeddedContext": true},
             "mcpCapabilities": {"http": false, "sse": false},
+            "sessionCapabilities": {"list": {}},
         },
         "agentInfo": {"name": "wisp", "version": env!("CARGO_PKG_VERSION")},
         "authMethods": [],
@@ -168,6 +192,13 @@ fn lookup(state: &State, params: &Value) -> Result<Rc<Session>, RpcError> {
 }
 
 fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
+    let (cwd, settings) = session_settings(state, params)?;
+    let agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
+        .map_err(RpcError::internal)?;
+    Ok(open(state, cwd, agent, Vec::new()))
+}
+
+fn session_settings(state: &State, params: &Value) -> Result<(PathBuf, Settings), RpcError> {
     let cwd = session::resolve_cwd(str_param(params, "cwd")?, &state.process_cwd)?;
     if let Some(servers) = params["mcpServers"].as_array().filter(|a| !a.is_empty()) {
         eprintln!(
@@ -177,15 +208,48 @@ fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
     }
     let settings =
         session::settings_for(&state.settings, &cwd, &state.cli).map_err(RpcError::params)?;
-    let agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
+    Ok((cwd, settings))
+}
+
+/// `session/load`: the saved transcript with this id, replayed, then live.
+async fn load_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
+    let id = str_param(params, "sessionId")?;
+    if id.contains(['/', '\\']) || id.starts_with('.') {
+        return Err(RpcError::params(format!("unknown session `{id}`")));
+    }
+    let (cwd, mut settings) = session_settings(state, params)?;
+    let path = crate::session::sessions_dir().join(format!("{id}.jsonl"));
+    if tokio::fs::metadata(&path).await.is_err() {
+        return Err(RpcError::params(format!("unknown session `{id}`")));
+    }
+    let loaded = crate::session::load(&path)
+        .await
+        .map_err(RpcError::params)?;
+    crate::session::resume::settings_for(&mut settings, &state.cli, &loaded);
+    let mut agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
         .map_err(RpcError::internal)?;
-    let n = state.next_session.get();
-    state.next_session.set(n + 1);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let id = format!("wisp-{nanos:x}-{n}");
+    crate::session::resume::attach(&mut agent, loaded);
+    let replay = history::replay(&agent.conv.messages, &agent.tools, &cwd);
+    let mut r = open(state, cwd, agent, replay);
+    if let Some(o) = r.as_object_mut() {
+        o.remove("sessionId");
+    }
+    Ok(r)
+}
+
+/// Registers a session under its transcript's id, sends `before` (a replayed
+/// history) and then the command list; returns the session/new result.
+fn open(state: &Rc<State>, cwd: PathBuf, agent: crate::agent::Agent, before: Vec<Value>) -> Value {
+    let id = agent
+        .session
+        .as_ref()
+        .map(|s| s.header.id.clone())
+        .unwrap_or_default();
+    for u in before {
+        state
+            .conn
+            .notify("session/update", json!({"sessionId": id, "update": u}));
+    }
     let mode = agent.policy.mode;
     let s = Rc::new(Session {
         id: id.clone(),
@@ -206,7 +270,7 @@ fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
             json!({"sessionId": sid, "update": session::available_commands()}),
         );
     });
-    Ok(json!({"sessionId": id, "modes": session::modes(mode)}))
+    json!({"sessionId": id, "modes": session::modes(mode)})
 }
 
 fn mode_update(state: &State, s: &Session, m: Mode) {

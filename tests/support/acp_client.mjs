@@ -5,6 +5,9 @@
 // Scenarios: prompts (ACP_PROMPTS separated by "|", permission answers from
 // ACP_ANSWERS, optional ACP_MODE set first), cancel (session/cancel after the
 // first message chunk), raw (string ids, relative cwd ".", a garbage line).
+// With ACP_LOAD set, the prompts scenario loads that session instead of
+// starting one (after listing the sessions: {"list": ...}); it prints
+// {"session": id} either way.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -120,7 +123,15 @@ async function sdkScenario(name) {
     });
   await app.connectWith(acp.ndJsonStream(output, input), async (cx) => {
     await cx.request(acp.methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
-    const s = await cx.request(acp.methods.agent.session.new, { cwd: process.cwd(), mcpServers: [] });
+    let s;
+    if (process.env.ACP_LOAD) {
+      out({ list: await cx.request(acp.methods.agent.session.list, { cwd: process.cwd() }) });
+      const sessionId = process.env.ACP_LOAD;
+      s = { sessionId, ...(await cx.request(acp.methods.agent.session.load, { sessionId, cwd: process.cwd(), mcpServers: [] })) };
+    } else {
+      s = await cx.request(acp.methods.agent.session.new, { cwd: process.cwd(), mcpServers: [] });
+    }
+    out({ session: s.sessionId });
     if (process.env.ACP_MODE) {
       await cx.request(acp.methods.agent.session.setMode, { sessionId: s.sessionId, modeId: process.env.ACP_MODE });
     }
