@@ -360,3 +360,45 @@ fn a_saved_session_loads_in_a_new_process_replays_and_continues() {
         "{last}"
     );
 }
+
+#[test]
+fn library_prompts_are_listed_and_run_from_the_editor_prompt() {
+    let mock = Aimock::start(json!(calls(&[
+        ("Shout about cats", "read", json!({"path": "a.txt"})),
+        ("after", "read", json!({"path": "a.txt"})),
+    ])));
+    let w = wisp().openai(&mock).file("a.txt", "x\n").file(
+        ".wisp/prompts/shout.md",
+        "---\nname: shout\ndescription: Shout about a topic\nmode: restrictive\narguments: TOPIC\n---\nShout about $ARGUMENTS loudly\n",
+    );
+    let seen = client(
+        &w,
+        "prompts",
+        &[
+            ("ACP_PROMPTS", "/shout cats|after"),
+            ("ACP_ANSWERS", "reject_once"),
+        ],
+    );
+    assert_eq!(seen.stops, vec!["end_turn"; 2], "{}", seen.stdout);
+    let cmds = seen
+        .updates()
+        .into_iter()
+        .find(|u| u["sessionUpdate"] == "available_commands_update")
+        .map(|u| u["availableCommands"].clone())
+        .expect("commands");
+    let named = |n: &str| {
+        cmds.as_array()
+            .and_then(|a| a.iter().find(|c| c["name"] == n))
+            .cloned()
+    };
+    let shout = named("shout").expect("the project prompt is listed");
+    assert_eq!(shout["description"], "Shout about a topic");
+    assert_eq!(shout["input"]["hint"], "TOPIC");
+    assert!(named("review").is_some(), "built-in prompts too");
+    assert!(named("mode").is_some(), "and the slash commands");
+    // The prompt's body (with its argument) went to the model, in its mode:
+    // restrictive asks even for a read; the next prompt is back to standard.
+    let bodies = mock.bodies("/v1/chat/completions");
+    assert!(bodies[0].to_string().contains("Shout about cats loudly"));
+    assert_eq!(seen.permission_requests().len(), 1, "{}", seen.stdout);
+}

@@ -99,7 +99,16 @@ async fn serve(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
 fn request(state: &Rc<State>, id: Value, method: &str, params: Value) {
     let result = match method {
         "initialize" => Ok(initialize(&params)),
-        "session/new" => new_session(state, &params),
+        "session/new" => {
+            let state = state.clone();
+            tokio::task::spawn_local(async move {
+                match new_session(&state, &params).await {
+                    Ok(v) => state.conn.respond(&id, v),
+                    Err(e) => state.conn.error(&id, e.code, &e.message),
+                }
+            });
+            return;
+        }
         "session/load" => {
             let state = state.clone();
             tokio::task::spawn_local(async move {
@@ -191,11 +200,11 @@ fn lookup(state: &State, params: &Value) -> Result<Rc<Session>, RpcError> {
         .ok_or_else(|| RpcError::params(format!("unknown session `{id}`")))
 }
 
-fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
+async fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
     let (cwd, settings) = session_settings(state, params)?;
     let agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
         .map_err(RpcError::internal)?;
-    Ok(open(state, cwd, agent, Vec::new()))
+    Ok(open(state, cwd, agent, Vec::new()).await)
 }
 
 fn session_settings(state: &State, params: &Value) -> Result<(PathBuf, Settings), RpcError> {
@@ -230,7 +239,7 @@ async fn load_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErr
         .map_err(RpcError::internal)?;
     crate::session::resume::attach(&mut agent, loaded);
     let replay = history::replay(&agent.conv.messages, &agent.tools, &cwd);
-    let mut r = open(state, cwd, agent, replay);
+    let mut r = open(state, cwd, agent, replay).await;
     if let Some(o) = r.as_object_mut() {
         o.remove("sessionId");
     }
@@ -239,7 +248,12 @@ async fn load_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErr
 
 /// Registers a session under its transcript's id, sends `before` (a replayed
 /// history) and then the command list; returns the session/new result.
-fn open(state: &Rc<State>, cwd: PathBuf, agent: crate::agent::Agent, before: Vec<Value>) -> Value {
+async fn open(
+    state: &Rc<State>,
+    cwd: PathBuf,
+    agent: crate::agent::Agent,
+    before: Vec<Value>,
+) -> Value {
     let id = agent
         .session
         .as_ref()
@@ -250,6 +264,15 @@ fn open(state: &Rc<State>, cwd: PathBuf, agent: crate::agent::Agent, before: Vec
             .conn
             .notify("session/update", json!({"sessionId": id, "update": u}));
     }
+    let dir = cwd.clone();
+    // A few small directories; off the runtime all the same.
+    let prompts = tokio::task::spawn_blocking(move || crate::prompts::Library::load(&dir))
+        .await
+        .unwrap_or_default();
+    for w in &prompts.warnings {
+        eprintln!("wisp acp: {w}");
+    }
+    let commands = session::available_commands(&prompts);
     let mode = agent.policy.mode;
     let s = Rc::new(Session {
         id: id.clone(),
@@ -259,6 +282,7 @@ fn open(state: &Rc<State>, cwd: PathBuf, agent: crate::agent::Agent, before: Vec
         pending_mode: Cell::new(None),
         current_call: Rc::new(RefCell::new(String::new())),
         rejected: Rc::new(RefCell::new(Default::default())),
+        prompts: Rc::new(prompts),
     });
     state.sessions.borrow_mut().insert(id.clone(), s);
     // The command list follows the response, once the client knows the session id.
@@ -267,7 +291,7 @@ fn open(state: &Rc<State>, cwd: PathBuf, agent: crate::agent::Agent, before: Vec
     tokio::task::spawn_local(async move {
         conn.notify(
             "session/update",
-            json!({"sessionId": sid, "update": session::available_commands()}),
+            json!({"sessionId": sid, "update": commands}),
         );
     });
     json!({"sessionId": id, "modes": session::modes(mode)})
@@ -335,6 +359,23 @@ async fn run_prompt(
             return Ok(json!({"stopReason": "end_turn"}));
         }
     }
+    let mut content = content;
+    let mut saved_mode = None;
+    let lib = s.prompts.clone();
+    let invoked = match content.as_slice() {
+        [crate::agent::conversation::Block::Text { text }] => library_prompt(&lib, text),
+        _ => None,
+    };
+    if let Some((p, args)) = invoked {
+        match p.expand(&args).await {
+            Ok(t) => content = Message::user_text(t).content,
+            Err(e) => {
+                sink.text("agent_message_chunk", &format!("/{}: {e}", p.name));
+                return Ok(json!({"stopReason": "end_turn"}));
+            }
+        }
+        saved_mode = crate::prompts::run::enter_mode(&mut agent.policy, p.mode);
+    }
     let mut approver = approve::AskClient {
         conn: state.conn.clone(),
         session: s.id.clone(),
@@ -350,6 +391,7 @@ async fn run_prompt(
     });
     let max_steps = state.settings.max_steps;
     let (end, _) = agent.turn(&mut sink, &mut approver, max_steps, None).await;
+    crate::prompts::run::leave_mode(&mut agent.policy, saved_mode);
     let reason = match end {
         _ if s.cancel.is_cancelled() => "cancelled",
         TurnEnd::Cancelled | TurnEnd::Stopped => "cancelled",
@@ -362,4 +404,14 @@ async fn run_prompt(
         }
     };
     Ok(json!({"stopReason": reason}))
+}
+
+/// `/NAME args` when NAME is a library prompt.
+fn library_prompt<'a>(
+    lib: &'a crate::prompts::Library,
+    text: &str,
+) -> Option<(&'a crate::prompts::Prompt, String)> {
+    let rest = text.trim().strip_prefix('/')?;
+    let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    Some((lib.get(name)?, args.trim().to_string()))
 }
