@@ -402,3 +402,32 @@ fn library_prompts_are_listed_and_run_from_the_editor_prompt() {
     assert!(bodies[0].to_string().contains("Shout about cats loudly"));
     assert_eq!(seen.permission_requests().len(), 1, "{}", seen.stdout);
 }
+
+#[test]
+fn update_plan_calls_become_plan_updates() {
+    let items = json!({"items": [
+        {"text": "read the code", "done": true},
+        {"text": "write the fix"},
+    ]});
+    let mock = Aimock::start(json!(calls(&[("plan it", "update_plan", items)])));
+    let w = wisp().openai(&mock);
+    let seen = client(&w, "prompts", &[("ACP_PROMPTS", "plan it")]);
+    assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
+    let plan = seen
+        .updates()
+        .into_iter()
+        .find(|u| u["sessionUpdate"] == "plan")
+        .cloned()
+        .expect("a plan update");
+    assert_eq!(
+        plan["entries"],
+        json!([
+            {"content": "read the code", "status": "completed", "priority": "medium"},
+            {"content": "write the fix", "status": "pending", "priority": "medium"},
+        ])
+    );
+    assert!(
+        w.path("PLAN.md").exists(),
+        "the plan file is written as well"
+    );
+}

@@ -349,6 +349,7 @@ async fn run_prompt(
         session: s.id.clone(),
         cwd: s.cwd.clone(),
         current_call: s.current_call.clone(),
+        plan: None,
     };
     if let [crate::agent::conversation::Block::Text { text }] = content.as_slice() {
         if let Some(r) = session::slash(agent, text) {
