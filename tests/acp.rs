@@ -431,3 +431,114 @@ fn update_plan_calls_become_plan_updates() {
         "the plan file is written as well"
     );
 }
+
+/// The client's printed lines with key `k`.
+fn printed(seen: &Seen, k: &str) -> Vec<Value> {
+    seen.stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|l| l.get(k).cloned())
+        .collect()
+}
+
+#[test]
+fn an_editor_with_fs_and_terminals_does_the_tools_work() {
+    let mock = Aimock::start(json!(calls(&[
+        ("r", "read", json!({"path": "notes.txt"})),
+        ("w", "write", json!({"path": "out.txt", "content": "new\n"})),
+        (
+            "e",
+            "edit",
+            json!({"path": "notes.txt", "old_string": "unsaved", "new_string": "edited"})
+        ),
+        ("b", "bash", json!({"command": "echo from disk > ran.txt"})),
+    ])));
+    let w = wisp().openai(&mock).file("notes.txt", "saved on disk\n");
+    let seen = client(
+        &w,
+        "prompts",
+        &[
+            ("ACP_PROMPTS", "r|w|e|b"),
+            ("ACP_MODE", "standard"),
+            ("ACP_ANSWERS", "allow_once,allow_once,allow_once"),
+            ("ACP_CAPS", "fs,terminal"),
+            ("ACP_BUFFER", "notes.txt=unsaved buffer\\n"),
+        ],
+    );
+    assert_eq!(seen.stops, vec!["end_turn"; 4], "{}", seen.stdout);
+    let results: Vec<String> = seen
+        .updates()
+        .into_iter()
+        .filter(|u| u["sessionUpdate"] == "tool_call_update" && u["status"] != "in_progress")
+        .map(|u| {
+            u["content"][0]["content"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    // read: the editor's unsaved buffer, not the disk.
+    assert!(results[0].contains("unsaved buffer"), "{results:?}");
+    // write and edit land in the editor, not on disk.
+    let writes = printed(&seen, "clientWrite");
+    assert_eq!(writes.len(), 2, "{}", seen.stdout);
+    assert!(writes[0]["path"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("/out.txt"));
+    assert_eq!(writes[0]["content"], "new\n");
+    assert_eq!(writes[1]["content"], "edited buffer\n");
+    assert!(!w.path("out.txt").exists());
+    assert_eq!(
+        std::fs::read_to_string(w.path("notes.txt")).expect("notes"),
+        "saved on disk\n"
+    );
+    // bash: run by the editor's terminal, which the tool call embeds.
+    assert!(!w.path("ran.txt").exists(), "wisp did not run it itself");
+    assert!(
+        results[3].contains("from the editor's terminal") && results[3].contains("exit code: 3"),
+        "{results:?}"
+    );
+    let term: Vec<Value> = printed(&seen, "terminal");
+    assert_eq!(
+        term,
+        vec![
+            json!("create"),
+            json!("wait_for_exit"),
+            json!("output"),
+            json!("release")
+        ]
+    );
+    let embeds = seen
+        .updates()
+        .into_iter()
+        .filter(|u| {
+            u["content"].as_array().is_some_and(|c| {
+                c.iter()
+                    .any(|x| x["type"] == "terminal" && x["terminalId"] == "term-1")
+            })
+        })
+        .count();
+    assert_eq!(embeds, 2, "while running and when done");
+}
+
+#[test]
+fn without_client_capabilities_wisp_uses_the_disk() {
+    let mock = Aimock::start(json!(calls(&[(
+        "w",
+        "write",
+        json!({"path": "out.txt", "content": "new\n"})
+    )])));
+    let w = wisp().openai(&mock);
+    let seen = client(
+        &w,
+        "prompts",
+        &[("ACP_PROMPTS", "w"), ("ACP_ANSWERS", "allow_once")],
+    );
+    assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
+    assert!(printed(&seen, "clientWrite").is_empty());
+    assert_eq!(
+        std::fs::read_to_string(w.path("out.txt")).expect("on disk"),
+        "new\n"
+    );
+}

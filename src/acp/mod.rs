@@ -5,6 +5,7 @@
 //! written to stdout is a protocol message (one writer task); logs go to stderr.
 
 mod approve;
+mod client;
 mod history;
 mod rpc;
 mod session;
@@ -32,6 +33,8 @@ struct State {
     cli: Cli,
     process_cwd: PathBuf,
     sessions: RefCell<HashMap<String, Rc<Session>>>,
+    /// What the client said it can do for the tools (`initialize`).
+    client_caps: RefCell<Value>,
 }
 
 /// Serves ACP until stdin closes; returns the exit code.
@@ -74,6 +77,7 @@ async fn serve(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
         cli,
         process_cwd,
         sessions: RefCell::new(HashMap::new()),
+        client_caps: RefCell::new(Value::Null),
     });
     while let Some(line) = in_rx.recv().await {
         match rpc::parse(&line) {
@@ -98,7 +102,10 @@ async fn serve(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
 
 fn request(state: &Rc<State>, id: Value, method: &str, params: Value) {
     let result = match method {
-        "initialize" => Ok(initialize(&params)),
+        "initialize" => {
+            *state.client_caps.borrow_mut() = params["clientCapabilities"].clone();
+            Ok(initialize(&params))
+        }
         "session/new" => {
             let state = state.clone();
             tokio::task::spawn_local(async move {
@@ -251,7 +258,7 @@ async fn load_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErr
 async fn open(
     state: &Rc<State>,
     cwd: PathBuf,
-    agent: crate::agent::Agent,
+    mut agent: crate::agent::Agent,
     before: Vec<Value>,
 ) -> Value {
     let id = agent
@@ -273,6 +280,18 @@ async fn open(
         eprintln!("wisp acp: {w}");
     }
     let commands = session::available_commands(&prompts);
+    let current_call = Rc::new(RefCell::new(String::new()));
+    let call_terminal = Rc::new(RefCell::new(None));
+    let editor = client::Editor::from_caps(
+        &state.client_caps.borrow(),
+        state.conn.clone(),
+        id.clone(),
+        current_call.clone(),
+        call_terminal.clone(),
+    );
+    if let Some(e) = editor {
+        agent.ctx.client = Some(Rc::new(e));
+    }
     let mode = agent.policy.mode;
     let s = Rc::new(Session {
         id: id.clone(),
@@ -280,7 +299,8 @@ async fn open(
         cancel: agent.ctx.cancel.clone(),
         agent: RefCell::new(Some(agent)),
         pending_mode: Cell::new(None),
-        current_call: Rc::new(RefCell::new(String::new())),
+        current_call,
+        call_terminal,
         rejected: Rc::new(RefCell::new(Default::default())),
         prompts: Rc::new(prompts),
     });
@@ -349,6 +369,7 @@ async fn run_prompt(
         session: s.id.clone(),
         cwd: s.cwd.clone(),
         current_call: s.current_call.clone(),
+        call_terminal: s.call_terminal.clone(),
         plan: None,
     };
     if let [crate::agent::conversation::Block::Text { text }] = content.as_slice() {

@@ -23,6 +23,8 @@ pub struct Session {
     /// A mode set while a prompt ran; applied when it ends.
     pub pending_mode: Cell<Option<Mode>>,
     pub current_call: Rc<RefCell<String>>,
+    /// The editor terminal running the current call, if any (call id, terminal id).
+    pub call_terminal: Rc<RefCell<Option<(String, String)>>>,
     pub rejected: Rc<RefCell<HashSet<String>>>,
     /// The prompt library for the session's directory (`/NAME args`).
     pub prompts: Rc<crate::prompts::Library>,

@@ -16,6 +16,8 @@ pub struct Updates {
     pub cwd: std::path::PathBuf,
     /// The tool call being handled, shared with the approver, which needs its id.
     pub current_call: Rc<RefCell<String>>,
+    /// An editor terminal that ran the current call: its final update embeds it.
+    pub call_terminal: Rc<RefCell<Option<(String, String)>>>,
     /// The arguments of a running `update_plan` call, sent as a plan once it succeeds.
     pub plan: Option<Value>,
 }
@@ -129,7 +131,14 @@ impl EventSink for Updates {
                 }));
             }
             AgentEvent::ToolFinished { id, name, output } => {
-                self.send(finished(id, output));
+                let mut done = finished(id, output);
+                let term = self.call_terminal.borrow_mut().take();
+                if let (Some((call, t)), Some(c)) = (term, done["content"].as_array_mut()) {
+                    if call == id {
+                        c.push(json!({"type": "terminal", "terminalId": t}));
+                    }
+                }
+                self.send(done);
                 if let Some(input) = self.plan.take().filter(|_| name == "update_plan") {
                     if !output.is_error {
                         self.send(plan(&input));

@@ -4,6 +4,7 @@
 //! names are part of wisp's contract (fixtures and saved sessions use them).
 
 mod bash;
+pub mod client;
 mod edit;
 mod glob;
 mod grep;
@@ -52,6 +53,8 @@ pub struct ToolCtx {
     pub max_output: usize,
     /// The plan file `update_plan` rewrites, relative to `cwd`.
     pub plan_file: PathBuf,
+    /// An editor that reads, writes and runs commands for the tools (ACP).
+    pub client: Option<Rc<dyn client::ClientTools>>,
 }
 
 impl ToolCtx {
@@ -61,6 +64,7 @@ impl ToolCtx {
             cancel: Cancel::new(),
             max_output: 30_000,
             plan_file: PathBuf::from("PLAN.md"),
+            client: None,
         }
     }
 }
