@@ -304,7 +304,11 @@ async fn open(
         rejected: Rc::new(RefCell::new(Default::default())),
         prompts: Rc::new(prompts),
     });
-    state.sessions.borrow_mut().insert(id.clone(), s);
+    // Loading a session this process already has open replaces it.
+    let replaced = state.sessions.borrow_mut().insert(id.clone(), s);
+    if let Some(old) = replaced {
+        old.cancel.cancel();
+    }
     // The command list follows the response, once the client knows the session id.
     let conn = state.conn.clone();
     let sid = id.clone();
