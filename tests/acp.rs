@@ -302,3 +302,243 @@ fn unknown_methods_and_bad_params_get_json_rpc_errors() {
     assert_eq!(code(3), Some(json!(-32602)));
     assert_eq!(code(4), Some(json!(-32602)));
 }
+
+#[test]
+fn a_saved_session_loads_in_a_new_process_replays_and_continues() {
+    let mut fixtures = calls(&[("first", "read", json!({"path": "notes.txt"}))]);
+    fixtures.push(json!({"match": {"userMessage": "second"}, "response": {"content": "again"}}));
+    let mock = Aimock::start(json!(fixtures));
+    let w = wisp().openai(&mock).file("notes.txt", "hello from notes\n");
+    let seen = client(&w, "prompts", &[("ACP_PROMPTS", "first")]);
+    let id = seen
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|l| l["session"].as_str().map(String::from))
+        .expect("session id");
+    // The ACP id is the transcript's: a fresh process (same HOME) finds it.
+    let seen = client(
+        &w,
+        "prompts",
+        &[("ACP_PROMPTS", "second"), ("ACP_LOAD", id.as_str())],
+    );
+    assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
+    assert!(
+        seen.stdout.contains(&format!("\"sessionId\":\"{id}\""))
+            && seen.stdout.contains("\"list\""),
+        "session/list names it: {}",
+        seen.stdout
+    );
+    let ups = seen.updates();
+    let kinds: Vec<&str> = ups
+        .iter()
+        .map(|u| u["sessionUpdate"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        &kinds[..4],
+        [
+            "user_message_chunk",
+            "tool_call",
+            "tool_call_update",
+            "agent_message_chunk"
+        ],
+        "{kinds:?}"
+    );
+    assert_eq!(ups[0]["content"]["text"], "first");
+    assert_eq!(ups[1]["kind"], "read");
+    assert_eq!(ups[2]["status"], "completed");
+    assert!(ups[2]["content"][0]["content"]["text"]
+        .as_str()
+        .unwrap_or("")
+        .contains("hello from notes"));
+    assert_eq!(ups[3]["content"]["text"], "ok first");
+    // The next prompt carries the earlier conversation to the model.
+    let bodies = mock.bodies("/v1/chat/completions");
+    let last = bodies.last().expect("a request").to_string();
+    assert!(
+        last.contains("hello from notes") && last.contains("ok first") && last.contains("second"),
+        "{last}"
+    );
+}
+
+#[test]
+fn library_prompts_are_listed_and_run_from_the_editor_prompt() {
+    let mock = Aimock::start(json!(calls(&[
+        ("Shout about cats", "read", json!({"path": "a.txt"})),
+        ("after", "read", json!({"path": "a.txt"})),
+    ])));
+    let w = wisp().openai(&mock).file("a.txt", "x\n").file(
+        ".wisp/prompts/shout.md",
+        "---\nname: shout\ndescription: Shout about a topic\nmode: restrictive\narguments: TOPIC\n---\nShout about $ARGUMENTS loudly\n",
+    );
+    let seen = client(
+        &w,
+        "prompts",
+        &[
+            ("ACP_PROMPTS", "/shout cats|after"),
+            ("ACP_ANSWERS", "reject_once"),
+        ],
+    );
+    assert_eq!(seen.stops, vec!["end_turn"; 2], "{}", seen.stdout);
+    let cmds = seen
+        .updates()
+        .into_iter()
+        .find(|u| u["sessionUpdate"] == "available_commands_update")
+        .map(|u| u["availableCommands"].clone())
+        .expect("commands");
+    let named = |n: &str| {
+        cmds.as_array()
+            .and_then(|a| a.iter().find(|c| c["name"] == n))
+            .cloned()
+    };
+    let shout = named("shout").expect("the project prompt is listed");
+    assert_eq!(shout["description"], "Shout about a topic");
+    assert_eq!(shout["input"]["hint"], "TOPIC");
+    assert!(named("review").is_some(), "built-in prompts too");
+    assert!(named("mode").is_some(), "and the slash commands");
+    // The prompt's body (with its argument) went to the model, in its mode:
+    // restrictive asks even for a read; the next prompt is back to standard.
+    let bodies = mock.bodies("/v1/chat/completions");
+    assert!(bodies[0].to_string().contains("Shout about cats loudly"));
+    assert_eq!(seen.permission_requests().len(), 1, "{}", seen.stdout);
+}
+
+#[test]
+fn update_plan_calls_become_plan_updates() {
+    let items = json!({"items": [
+        {"text": "read the code", "done": true},
+        {"text": "write the fix"},
+    ]});
+    let mock = Aimock::start(json!(calls(&[("plan it", "update_plan", items)])));
+    let w = wisp().openai(&mock);
+    let seen = client(&w, "prompts", &[("ACP_PROMPTS", "plan it")]);
+    assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
+    let plan = seen
+        .updates()
+        .into_iter()
+        .find(|u| u["sessionUpdate"] == "plan")
+        .cloned()
+        .expect("a plan update");
+    assert_eq!(
+        plan["entries"],
+        json!([
+            {"content": "read the code", "status": "completed", "priority": "medium"},
+            {"content": "write the fix", "status": "pending", "priority": "medium"},
+        ])
+    );
+    assert!(
+        w.path("PLAN.md").exists(),
+        "the plan file is written as well"
+    );
+}
+
+/// The client's printed lines with key `k`.
+fn printed(seen: &Seen, k: &str) -> Vec<Value> {
+    seen.stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|l| l.get(k).cloned())
+        .collect()
+}
+
+#[test]
+fn an_editor_with_fs_and_terminals_does_the_tools_work() {
+    let mock = Aimock::start(json!(calls(&[
+        ("r", "read", json!({"path": "notes.txt"})),
+        ("w", "write", json!({"path": "out.txt", "content": "new\n"})),
+        (
+            "e",
+            "edit",
+            json!({"path": "notes.txt", "old_string": "unsaved", "new_string": "edited"})
+        ),
+        ("b", "bash", json!({"command": "echo from disk > ran.txt"})),
+    ])));
+    let w = wisp().openai(&mock).file("notes.txt", "saved on disk\n");
+    let seen = client(
+        &w,
+        "prompts",
+        &[
+            ("ACP_PROMPTS", "r|w|e|b"),
+            ("ACP_MODE", "standard"),
+            ("ACP_ANSWERS", "allow_once,allow_once,allow_once"),
+            ("ACP_CAPS", "fs,terminal"),
+            ("ACP_BUFFER", "notes.txt=unsaved buffer\\n"),
+        ],
+    );
+    assert_eq!(seen.stops, vec!["end_turn"; 4], "{}", seen.stdout);
+    let results: Vec<String> = seen
+        .updates()
+        .into_iter()
+        .filter(|u| u["sessionUpdate"] == "tool_call_update" && u["status"] != "in_progress")
+        .map(|u| {
+            u["content"][0]["content"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    // read: the editor's unsaved buffer, not the disk.
+    assert!(results[0].contains("unsaved buffer"), "{results:?}");
+    // write and edit land in the editor, not on disk.
+    let writes = printed(&seen, "clientWrite");
+    assert_eq!(writes.len(), 2, "{}", seen.stdout);
+    assert!(writes[0]["path"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("/out.txt"));
+    assert_eq!(writes[0]["content"], "new\n");
+    assert_eq!(writes[1]["content"], "edited buffer\n");
+    assert!(!w.path("out.txt").exists());
+    assert_eq!(
+        std::fs::read_to_string(w.path("notes.txt")).expect("notes"),
+        "saved on disk\n"
+    );
+    // bash: run by the editor's terminal, which the tool call embeds.
+    assert!(!w.path("ran.txt").exists(), "wisp did not run it itself");
+    assert!(
+        results[3].contains("from the editor's terminal") && results[3].contains("exit code: 3"),
+        "{results:?}"
+    );
+    let term: Vec<Value> = printed(&seen, "terminal");
+    assert_eq!(
+        term,
+        vec![
+            json!("create"),
+            json!("wait_for_exit"),
+            json!("output"),
+            json!("release")
+        ]
+    );
+    let embeds = seen
+        .updates()
+        .into_iter()
+        .filter(|u| {
+            u["content"].as_array().is_some_and(|c| {
+                c.iter()
+                    .any(|x| x["type"] == "terminal" && x["terminalId"] == "term-1")
+            })
+        })
+        .count();
+    assert_eq!(embeds, 2, "while running and when done");
+}
+
+#[test]
+fn without_client_capabilities_wisp_uses_the_disk() {
+    let mock = Aimock::start(json!(calls(&[(
+        "w",
+        "write",
+        json!({"path": "out.txt", "content": "new\n"})
+    )])));
+    let w = wisp().openai(&mock);
+    let seen = client(
+        &w,
+        "prompts",
+        &[("ACP_PROMPTS", "w"), ("ACP_ANSWERS", "allow_once")],
+    );
+    assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
+    assert!(printed(&seen, "clientWrite").is_empty());
+    assert_eq!(
+        std::fs::read_to_string(w.path("out.txt")).expect("on disk"),
+        "new\n"
+    );
+}

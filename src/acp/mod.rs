@@ -5,6 +5,8 @@
 //! written to stdout is a protocol message (one writer task); logs go to stderr.
 
 mod approve;
+mod client;
+mod history;
 mod rpc;
 mod session;
 mod updates;
@@ -31,7 +33,8 @@ struct State {
     cli: Cli,
     process_cwd: PathBuf,
     sessions: RefCell<HashMap<String, Rc<Session>>>,
-    next_session: Cell<u64>,
+    /// What the client said it can do for the tools (`initialize`).
+    client_caps: RefCell<Value>,
 }
 
 /// Serves ACP until stdin closes; returns the exit code.
@@ -74,7 +77,7 @@ async fn serve(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
         cli,
         process_cwd,
         sessions: RefCell::new(HashMap::new()),
-        next_session: Cell::new(0),
+        client_caps: RefCell::new(Value::Null),
     });
     while let Some(line) = in_rx.recv().await {
         match rpc::parse(&line) {
@@ -99,9 +102,45 @@ async fn serve(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
 
 fn request(state: &Rc<State>, id: Value, method: &str, params: Value) {
     let result = match method {
-        "initialize" => Ok(initialize(&params)),
-        "session/new" => new_session(state, &params),
+        "initialize" => {
+            *state.client_caps.borrow_mut() = params["clientCapabilities"].clone();
+            Ok(initialize(&params))
+        }
+        "session/new" => {
+            let state = state.clone();
+            tokio::task::spawn_local(async move {
+                match new_session(&state, &params).await {
+                    Ok(v) => state.conn.respond(&id, v),
+                    Err(e) => state.conn.error(&id, e.code, &e.message),
+                }
+            });
+            return;
+        }
+        "session/load" => {
+            let state = state.clone();
+            tokio::task::spawn_local(async move {
+                match load_session(&state, &params).await {
+                    Ok(v) => state.conn.respond(&id, v),
+                    Err(e) => state.conn.error(&id, e.code, &e.message),
+                }
+            });
+            return;
+        }
         "session/set_mode" => set_mode(state, &params),
+        "session/list" => {
+            let state = state.clone();
+            tokio::task::spawn_local(async move {
+                let cwd = match params["cwd"].as_str() {
+                    Some(c) => session::resolve_cwd(c, &state.process_cwd),
+                    None => Ok(state.process_cwd.clone()),
+                };
+                match cwd {
+                    Ok(c) => state.conn.respond(&id, history::list(&c).await),
+                    Err(e) => state.conn.error(&id, e.code, &e.message),
+                }
+            });
+            return;
+        }
         "session/prompt" => {
             let state = state.clone();
             tokio::task::spawn_local(async move {
@@ -141,9 +180,10 @@ fn initialize(params: &Value) -> Value {
     json!({
         "protocolVersion": 1,
         "agentCapabilities": {
-            "loadSession": false,
+            "loadSession": true,
             "promptCapabilities": {"image": true, "audio": false, "embeddedContext": true},
             "mcpCapabilities": {"http": false, "sse": false},
+            "sessionCapabilities": {"list": {}},
         },
         "agentInfo": {"name": "wisp", "version": env!("CARGO_PKG_VERSION")},
         "authMethods": [],
@@ -167,7 +207,14 @@ fn lookup(state: &State, params: &Value) -> Result<Rc<Session>, RpcError> {
         .ok_or_else(|| RpcError::params(format!("unknown session `{id}`")))
 }
 
-fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
+async fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
+    let (cwd, settings) = session_settings(state, params)?;
+    let agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
+        .map_err(RpcError::internal)?;
+    Ok(open(state, cwd, agent, Vec::new()).await)
+}
+
+fn session_settings(state: &State, params: &Value) -> Result<(PathBuf, Settings), RpcError> {
     let cwd = session::resolve_cwd(str_param(params, "cwd")?, &state.process_cwd)?;
     if let Some(servers) = params["mcpServers"].as_array().filter(|a| !a.is_empty()) {
         eprintln!(
@@ -177,15 +224,74 @@ fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
     }
     let settings =
         session::settings_for(&state.settings, &cwd, &state.cli).map_err(RpcError::params)?;
-    let agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
+    Ok((cwd, settings))
+}
+
+/// `session/load`: the saved transcript with this id, replayed, then live.
+async fn load_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
+    let id = str_param(params, "sessionId")?;
+    if id.contains(['/', '\\']) || id.starts_with('.') {
+        return Err(RpcError::params(format!("unknown session `{id}`")));
+    }
+    let (cwd, mut settings) = session_settings(state, params)?;
+    let path = crate::session::sessions_dir().join(format!("{id}.jsonl"));
+    if tokio::fs::metadata(&path).await.is_err() {
+        return Err(RpcError::params(format!("unknown session `{id}`")));
+    }
+    let loaded = crate::session::load(&path)
+        .await
+        .map_err(RpcError::params)?;
+    crate::session::resume::settings_for(&mut settings, &state.cli, &loaded);
+    let mut agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
         .map_err(RpcError::internal)?;
-    let n = state.next_session.get();
-    state.next_session.set(n + 1);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let id = format!("wisp-{nanos:x}-{n}");
+    crate::session::resume::attach(&mut agent, loaded);
+    let replay = history::replay(&agent.conv.messages, &agent.tools, &cwd);
+    let mut r = open(state, cwd, agent, replay).await;
+    if let Some(o) = r.as_object_mut() {
+        o.remove("sessionId");
+    }
+    Ok(r)
+}
+
+/// Registers a session under its transcript's id, sends `before` (a replayed
+/// history) and then the command list; returns the session/new result.
+async fn open(
+    state: &Rc<State>,
+    cwd: PathBuf,
+    mut agent: crate::agent::Agent,
+    before: Vec<Value>,
+) -> Value {
+    let id = agent
+        .session
+        .as_ref()
+        .map(|s| s.header.id.clone())
+        .unwrap_or_default();
+    for u in before {
+        state
+            .conn
+            .notify("session/update", json!({"sessionId": id, "update": u}));
+    }
+    let dir = cwd.clone();
+    // A few small directories; off the runtime all the same.
+    let prompts = tokio::task::spawn_blocking(move || crate::prompts::Library::load(&dir))
+        .await
+        .unwrap_or_default();
+    for w in &prompts.warnings {
+        eprintln!("wisp acp: {w}");
+    }
+    let commands = session::available_commands(&prompts);
+    let current_call = Rc::new(RefCell::new(String::new()));
+    let call_terminal = Rc::new(RefCell::new(None));
+    let editor = client::Editor::from_caps(
+        &state.client_caps.borrow(),
+        state.conn.clone(),
+        id.clone(),
+        current_call.clone(),
+        call_terminal.clone(),
+    );
+    if let Some(e) = editor {
+        agent.ctx.client = Some(Rc::new(e));
+    }
     let mode = agent.policy.mode;
     let s = Rc::new(Session {
         id: id.clone(),
@@ -193,20 +299,26 @@ fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
         cancel: agent.ctx.cancel.clone(),
         agent: RefCell::new(Some(agent)),
         pending_mode: Cell::new(None),
-        current_call: Rc::new(RefCell::new(String::new())),
+        current_call,
+        call_terminal,
         rejected: Rc::new(RefCell::new(Default::default())),
+        prompts: Rc::new(prompts),
     });
-    state.sessions.borrow_mut().insert(id.clone(), s);
+    // Loading a session this process already has open replaces it.
+    let replaced = state.sessions.borrow_mut().insert(id.clone(), s);
+    if let Some(old) = replaced {
+        old.cancel.cancel();
+    }
     // The command list follows the response, once the client knows the session id.
     let conn = state.conn.clone();
     let sid = id.clone();
     tokio::task::spawn_local(async move {
         conn.notify(
             "session/update",
-            json!({"sessionId": sid, "update": session::available_commands()}),
+            json!({"sessionId": sid, "update": commands}),
         );
     });
-    Ok(json!({"sessionId": id, "modes": session::modes(mode)}))
+    json!({"sessionId": id, "modes": session::modes(mode)})
 }
 
 fn mode_update(state: &State, s: &Session, m: Mode) {
@@ -261,6 +373,8 @@ async fn run_prompt(
         session: s.id.clone(),
         cwd: s.cwd.clone(),
         current_call: s.current_call.clone(),
+        call_terminal: s.call_terminal.clone(),
+        plan: None,
     };
     if let [crate::agent::conversation::Block::Text { text }] = content.as_slice() {
         if let Some(r) = session::slash(agent, text) {
@@ -270,6 +384,23 @@ async fn run_prompt(
             }
             return Ok(json!({"stopReason": "end_turn"}));
         }
+    }
+    let mut content = content;
+    let mut saved_mode = None;
+    let lib = s.prompts.clone();
+    let invoked = match content.as_slice() {
+        [crate::agent::conversation::Block::Text { text }] => library_prompt(&lib, text),
+        _ => None,
+    };
+    if let Some((p, args)) = invoked {
+        match p.expand(&args).await {
+            Ok(t) => content = Message::user_text(t).content,
+            Err(e) => {
+                sink.text("agent_message_chunk", &format!("/{}: {e}", p.name));
+                return Ok(json!({"stopReason": "end_turn"}));
+            }
+        }
+        saved_mode = crate::prompts::run::enter_mode(&mut agent.policy, p.mode);
     }
     let mut approver = approve::AskClient {
         conn: state.conn.clone(),
@@ -286,6 +417,7 @@ async fn run_prompt(
     });
     let max_steps = state.settings.max_steps;
     let (end, _) = agent.turn(&mut sink, &mut approver, max_steps, None).await;
+    crate::prompts::run::leave_mode(&mut agent.policy, saved_mode);
     let reason = match end {
         _ if s.cancel.is_cancelled() => "cancelled",
         TurnEnd::Cancelled | TurnEnd::Stopped => "cancelled",
@@ -298,4 +430,14 @@ async fn run_prompt(
         }
     };
     Ok(json!({"stopReason": reason}))
+}
+
+/// `/NAME args` when NAME is a library prompt.
+fn library_prompt<'a>(
+    lib: &'a crate::prompts::Library,
+    text: &str,
+) -> Option<(&'a crate::prompts::Prompt, String)> {
+    let rest = text.trim().strip_prefix('/')?;
+    let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    Some((lib.get(name)?, args.trim().to_string()))
 }

@@ -23,7 +23,11 @@ pub struct Session {
     /// A mode set while a prompt ran; applied when it ends.
     pub pending_mode: Cell<Option<Mode>>,
     pub current_call: Rc<RefCell<String>>,
+    /// The editor terminal running the current call, if any (call id, terminal id).
+    pub call_terminal: Rc<RefCell<Option<(String, String)>>>,
     pub rejected: Rc<RefCell<HashSet<String>>>,
+    /// The prompt library for the session's directory (`/NAME args`).
+    pub prompts: Rc<crate::prompts::Library>,
 }
 
 /// The session's directory: absolute as given, or relative to wisp's own.
@@ -130,8 +134,19 @@ pub fn blocks(prompt: &Value) -> Result<Vec<Block>, RpcError> {
 /// Slash commands that make sense inside an editor.
 pub const ACP_COMMANDS: &[&str] = &["help", "clear", "mode", "tools", "cost"];
 
-/// `available_commands_update` from the REPL's command table.
-pub fn available_commands() -> Value {
+/// `available_commands_update` from the REPL's command table and the
+/// library's prompts (the REPL's own commands win a name clash, as there).
+pub fn available_commands(lib: &crate::prompts::Library) -> Value {
+    let prompts = crate::prompts::available_commands(lib)
+        .into_iter()
+        .filter(|(name, ..)| !crate::prompts::run::is_builtin_command(name))
+        .map(|(name, description, hint)| {
+            let mut v = json!({"name": name, "description": description});
+            if let Some(h) = hint.filter(|h| !h.is_empty()) {
+                v["input"] = json!({"hint": h});
+            }
+            v
+        });
     let cmds: Vec<Value> = crate::repl::commands::COMMANDS
         .iter()
         .filter(|c| ACP_COMMANDS.contains(&c.name))
@@ -142,6 +157,7 @@ pub fn available_commands() -> Value {
             }
             v
         })
+        .chain(prompts)
         .collect();
     json!({"sessionUpdate": "available_commands_update", "availableCommands": cmds})
 }

@@ -16,6 +16,10 @@ pub struct Updates {
     pub cwd: std::path::PathBuf,
     /// The tool call being handled, shared with the approver, which needs its id.
     pub current_call: Rc<RefCell<String>>,
+    /// An editor terminal that ran the current call: its final update embeds it.
+    pub call_terminal: Rc<RefCell<Option<(String, String)>>>,
+    /// The arguments of a running `update_plan` call, sent as a plan once it succeeds.
+    pub plan: Option<Value>,
 }
 
 impl Updates {
@@ -29,6 +33,33 @@ impl Updates {
     pub fn text(&self, kind: &str, text: &str) {
         self.send(json!({"sessionUpdate": kind, "content": {"type": "text", "text": text}}));
     }
+}
+
+/// An `update_plan` call's items as a `plan` update (the tool takes the
+/// whole list each time, as ACP's plan does).
+pub fn plan(input: &Value) -> Value {
+    let entries: Vec<Value> = input
+        .get("items")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| {
+                    let text = i
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .or_else(|| i.as_str())?;
+                    let done = i.get("done").and_then(Value::as_bool).unwrap_or(false);
+                    Some(json!({
+                        "content": text.trim(),
+                        "status": if done { "completed" } else { "pending" },
+                        "priority": "medium",
+                    }))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({"sessionUpdate": "plan", "entries": entries})
 }
 
 /// A short title for a tool call: the tool and what it acts on.
@@ -88,6 +119,7 @@ impl EventSink for Updates {
                 input,
             } => {
                 *self.current_call.borrow_mut() = id.to_string();
+                self.plan = (name == "update_plan").then(|| input.clone());
                 self.send(json!({
                     "sessionUpdate": "tool_call",
                     "toolCallId": id,
@@ -98,7 +130,21 @@ impl EventSink for Updates {
                     "rawInput": input,
                 }));
             }
-            AgentEvent::ToolFinished { id, output, .. } => self.send(finished(id, output)),
+            AgentEvent::ToolFinished { id, name, output } => {
+                let mut done = finished(id, output);
+                let term = self.call_terminal.borrow_mut().take();
+                if let (Some((call, t)), Some(c)) = (term, done["content"].as_array_mut()) {
+                    if call == id {
+                        c.push(json!({"type": "terminal", "terminalId": t}));
+                    }
+                }
+                self.send(done);
+                if let Some(input) = self.plan.take().filter(|_| name == "update_plan") {
+                    if !output.is_error {
+                        self.send(plan(&input));
+                    }
+                }
+            }
             AgentEvent::Usage(_) => {}
         }
     }

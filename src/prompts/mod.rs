@@ -239,8 +239,6 @@ impl Prompt {
 
 /// What the ACP agent advertises in `available_commands_update`: every library
 /// prompt as (name, description, input hint).
-// The ACP front end is the caller; until it lands only the tests use it.
-#[allow(dead_code)]
 pub fn available_commands(lib: &Library) -> Vec<(String, String, Option<String>)> {
     lib.iter()
         .map(|p| (p.name.clone(), p.description.clone(), p.arguments.clone()))

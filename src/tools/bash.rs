@@ -236,6 +236,13 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     if command.trim().is_empty() {
         return Err(ToolOutput::err("argument `command` is empty"));
     }
+    if let Some(run) = ctx
+        .client
+        .as_ref()
+        .and_then(|c| c.run_command(command, timeout_ms, ctx))
+    {
+        return Ok(run.await);
+    }
 
     let mut cmd = tokio::process::Command::new(shell());
     cmd.arg("-c")

@@ -69,7 +69,11 @@ async fn plan(args: &Value, ctx: &ToolCtx) -> Result<(FileDiff, usize), ToolOutp
         ));
     }
     let path = resolve_path(&ctx.cwd, path_arg);
-    let text = match read_existing(&path).await {
+    let read = match super::client::read_text(ctx, &path).await {
+        Some(r) => r.map(Some),
+        None => read_existing(&path).await,
+    };
+    let text = match read {
         Ok(Some(text)) => text,
         Ok(None) => {
             return Err(ToolOutput::err(format!(
@@ -120,9 +124,12 @@ async fn plan(args: &Value, ctx: &ToolCtx) -> Result<(FileDiff, usize), ToolOutp
 async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     let (diff, count) = plan(args, ctx).await?;
     let path_arg = req_str(args, "path")?;
-    tokio::fs::write(&diff.path, &diff.new)
-        .await
-        .map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?;
+    match super::client::write_text(ctx, &diff.path, &diff.new).await {
+        Some(r) => r.map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?,
+        None => tokio::fs::write(&diff.path, &diff.new)
+            .await
+            .map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?,
+    }
     let s = if count == 1 { "" } else { "s" };
     let mut out = ToolOutput::ok(format!("edited {path_arg}: {count} replacement{s}"));
     out.diff = Some(diff);

@@ -4,6 +4,7 @@
 //! names are part of wisp's contract (fixtures and saved sessions use them).
 
 mod bash;
+pub mod client;
 mod edit;
 mod glob;
 mod grep;
@@ -55,6 +56,8 @@ pub struct ToolCtx {
     /// Where a command's output too long for the model is saved in full
     /// (the session's folder); None keeps only head and tail.
     pub spill_dir: Option<PathBuf>,
+    /// An editor that reads, writes and runs commands for the tools (ACP).
+    pub client: Option<Rc<dyn client::ClientTools>>,
 }
 
 impl ToolCtx {
@@ -65,6 +68,7 @@ impl ToolCtx {
             max_output: 30_000,
             plan_file: PathBuf::from("PLAN.md"),
             spill_dir: None,
+            client: None,
         }
     }
 }

@@ -72,43 +72,66 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     };
     let path = resolve_path(&ctx.cwd, path_arg);
 
-    let meta = tokio::fs::metadata(&path)
+    // An editor's buffer when the client offers one, else the file itself.
+    let source: Box<dyn tokio::io::AsyncRead + Unpin> = match super::client::read_text(ctx, &path)
         .await
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ToolOutput::err(format!("file not found: {path_arg}")),
-            _ => ToolOutput::err(format!("cannot read {path_arg}: {e}")),
-        })?;
-    if meta.is_dir() {
-        return Err(ToolOutput::err(format!(
-            "{path_arg} is a directory, not a file; use glob to list its files"
-        )));
-    }
-    if meta.len() == 0 {
-        return Ok(ToolOutput::ok(format!("{path_arg} is empty (0 bytes)")));
-    }
+    {
+        Some(text) => {
+            let text = text.map_err(|e| ToolOutput::err(format!("cannot read {path_arg}: {e}")))?;
+            if text.is_empty() {
+                return Ok(ToolOutput::ok(format!("{path_arg} is empty (0 bytes)")));
+            }
+            if text.contains('\0') {
+                return Err(ToolOutput::err(format!(
+                    "binary file ({} bytes), not shown",
+                    text.len()
+                )));
+            }
+            Box::new(std::io::Cursor::new(text.into_bytes()))
+        }
+        None => {
+            let meta = tokio::fs::metadata(&path)
+                .await
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => {
+                        ToolOutput::err(format!("file not found: {path_arg}"))
+                    }
+                    _ => ToolOutput::err(format!("cannot read {path_arg}: {e}")),
+                })?;
+            if meta.is_dir() {
+                return Err(ToolOutput::err(format!(
+                    "{path_arg} is a directory, not a file; use glob to list its files"
+                )));
+            }
+            if meta.len() == 0 {
+                return Ok(ToolOutput::ok(format!("{path_arg} is empty (0 bytes)")));
+            }
 
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|e| ToolOutput::err(format!("cannot read {path_arg}: {e}")))?;
-    let mut file = file;
+            let file = tokio::fs::File::open(&path)
+                .await
+                .map_err(|e| ToolOutput::err(format!("cannot read {path_arg}: {e}")))?;
+            let mut file = file;
 
-    // Binary check on the first bytes, then back to the start.
-    let mut head = Vec::with_capacity(SNIFF);
-    (&mut file)
-        .take(SNIFF as u64)
-        .read_to_end(&mut head)
-        .await
-        .map_err(|e| ToolOutput::err(format!("cannot read {path_arg}: {e}")))?;
-    if head.contains(&0) {
-        return Err(ToolOutput::err(format!(
-            "binary file ({} bytes), not shown",
-            meta.len()
-        )));
-    }
-    file.seek(std::io::SeekFrom::Start(0))
-        .await
-        .map_err(|e| ToolOutput::err(format!("cannot read {path_arg}: {e}")))?;
-    let mut reader = BufReader::with_capacity(64 * 1024, file);
+            // Binary check on the first bytes, then back to the start.
+            let mut head = Vec::with_capacity(SNIFF);
+            (&mut file)
+                .take(SNIFF as u64)
+                .read_to_end(&mut head)
+                .await
+                .map_err(|e| ToolOutput::err(format!("cannot read {path_arg}: {e}")))?;
+            if head.contains(&0) {
+                return Err(ToolOutput::err(format!(
+                    "binary file ({} bytes), not shown",
+                    meta.len()
+                )));
+            }
+            file.seek(std::io::SeekFrom::Start(0))
+                .await
+                .map_err(|e| ToolOutput::err(format!("cannot read {path_arg}: {e}")))?;
+            Box::new(file)
+        }
+    };
+    let mut reader = BufReader::with_capacity(64 * 1024, source);
 
     let budget = ctx.max_output.saturating_sub(NOTE_ROOM).max(100);
     let last_wanted = offset.saturating_add(limit - 1);

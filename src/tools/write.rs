@@ -58,6 +58,14 @@ async fn plan(args: &Value, ctx: &ToolCtx) -> Result<FileDiff, ToolOutput> {
     if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
         return Err(ToolOutput::err(format!("{path_arg} is a directory")));
     }
+    if let Some(r) = super::client::read_text(ctx, &path).await {
+        // The editor reports a missing file as an error: then it is a new one.
+        return Ok(FileDiff {
+            path,
+            old: r.ok(),
+            new: content.to_string(),
+        });
+    }
     let old = match tokio::fs::read(&path).await {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -73,14 +81,18 @@ async fn plan(args: &Value, ctx: &ToolCtx) -> Result<FileDiff, ToolOutput> {
 async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     let diff = plan(args, ctx).await?;
     let path_arg = req_str(args, "path")?;
-    if let Some(parent) = diff.path.parent() {
-        tokio::fs::create_dir_all(parent)
+    if let Some(r) = super::client::write_text(ctx, &diff.path, &diff.new).await {
+        r.map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?;
+    } else {
+        if let Some(parent) = diff.path.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(|e| {
+                ToolOutput::err(format!("cannot create directory for {path_arg}: {e}"))
+            })?;
+        }
+        tokio::fs::write(&diff.path, &diff.new)
             .await
-            .map_err(|e| ToolOutput::err(format!("cannot create directory for {path_arg}: {e}")))?;
+            .map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?;
     }
-    tokio::fs::write(&diff.path, &diff.new)
-        .await
-        .map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?;
     let verb = if diff.old.is_some() {
         "overwrote"
     } else {

@@ -5,6 +5,12 @@
 // Scenarios: prompts (ACP_PROMPTS separated by "|", permission answers from
 // ACP_ANSWERS, optional ACP_MODE set first), cancel (session/cancel after the
 // first message chunk), raw (string ids, relative cwd ".", a garbage line).
+// With ACP_LOAD set, the prompts scenario loads that session instead of
+// starting one (after listing the sessions: {"list": ...}); it prints
+// {"session": id} either way. ACP_CAPS="fs,terminal" advertises the client's
+// file system and terminals: reads return ACP_BUFFER ("relpath=text") for
+// that file (else the disk's), writes are kept and printed ({"clientWrite"}),
+// and a terminal "runs" a command by echoing it ({"terminal": method}).
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -115,12 +121,45 @@ async function sdkScenario(name) {
       const a = answers.shift() || "cancelled";
       return a === "cancelled" ? { outcome: { outcome: "cancelled" } } : { outcome: { outcome: "selected", optionId: a } };
     })
+    .onRequest(acp.methods.client.fs.readTextFile, (cx) => {
+      const [rel, text] = (process.env.ACP_BUFFER || "=").split("=");
+      if (rel && cx.params.path.endsWith("/" + rel)) return { content: text.replaceAll("\\n", "\n") };
+      return { content: readFileSync(cx.params.path, "utf8") };
+    })
+    .onRequest(acp.methods.client.fs.writeTextFile, (cx) => {
+      out({ clientWrite: { path: cx.params.path, content: cx.params.content } });
+      return {};
+    })
+    .onRequest(acp.methods.client.terminal.create, (cx) => {
+      out({ terminal: "create", params: cx.params });
+      return { terminalId: "term-1" };
+    })
+    .onRequest(acp.methods.client.terminal.waitForExit, () => { out({ terminal: "wait_for_exit" }); return { exitCode: 3 }; })
+    .onRequest(acp.methods.client.terminal.output, () => {
+      out({ terminal: "output" });
+      return { output: "from the editor's terminal\n", truncated: false, exitStatus: { exitCode: 3 } };
+    })
+    .onRequest(acp.methods.client.terminal.kill, () => { out({ terminal: "kill" }); return {}; })
+    .onRequest(acp.methods.client.terminal.release, () => { out({ terminal: "release" }); return {}; })
     .onNotification(acp.methods.client.session.update, (cx) => {
       if (cx.params.update.sessionUpdate === "agent_message_chunk") chunkSeen();
     });
   await app.connectWith(acp.ndJsonStream(output, input), async (cx) => {
-    await cx.request(acp.methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
-    const s = await cx.request(acp.methods.agent.session.new, { cwd: process.cwd(), mcpServers: [] });
+    const caps = (process.env.ACP_CAPS || "").split(",");
+    const clientCapabilities = {
+      fs: { readTextFile: caps.includes("fs"), writeTextFile: caps.includes("fs") },
+      terminal: caps.includes("terminal"),
+    };
+    await cx.request(acp.methods.agent.initialize, { protocolVersion: 1, clientCapabilities });
+    let s;
+    if (process.env.ACP_LOAD) {
+      out({ list: await cx.request(acp.methods.agent.session.list, { cwd: process.cwd() }) });
+      const sessionId = process.env.ACP_LOAD;
+      s = { sessionId, ...(await cx.request(acp.methods.agent.session.load, { sessionId, cwd: process.cwd(), mcpServers: [] })) };
+    } else {
+      s = await cx.request(acp.methods.agent.session.new, { cwd: process.cwd(), mcpServers: [] });
+    }
+    out({ session: s.sessionId });
     if (process.env.ACP_MODE) {
       await cx.request(acp.methods.agent.session.setMode, { sessionId: s.sessionId, modeId: process.env.ACP_MODE });
     }
