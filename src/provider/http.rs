@@ -40,8 +40,10 @@ impl Http {
         body: &Value,
         sink: &mut DeltaSink<'_>,
     ) -> Result<reqwest::Response, ProviderError> {
-        let payload =
-            serde_json::to_vec(body).map_err(|e| ProviderError::new(provider, e.to_string()))?;
+        // Shared, not copied, between attempts: the body holds the whole history.
+        let payload = bytes::Bytes::from(
+            serde_json::to_vec(body).map_err(|e| ProviderError::new(provider, e.to_string()))?,
+        );
         let mut attempt = 0;
         loop {
             attempt += 1;
