@@ -83,7 +83,7 @@ fn project_config(
     let Some(pc) = trust::load(cwd, settings)? else {
         return Ok(());
     };
-    let mut trusted = pc.raises.is_empty() || trust::is_trusted(cwd, &pc.hash);
+    let mut trusted = pc.raises.is_empty() || trust::TRUSTED.contains(cwd, &pc.hash);
     if !trusted && can_ask {
         render::println(&format!(
             "ask: .wisp/config.toml in this project wants: {}. Trust it? [y/N]",
@@ -93,7 +93,7 @@ fn project_config(
         let _ = std::io::stdin().read_line(&mut answer);
         if matches!(answer.trim(), "y" | "yes") {
             trusted = true;
-            if let Err(e) = trust::remember(cwd, &pc.hash) {
+            if let Err(e) = trust::TRUSTED.remember(cwd, &pc.hash) {
                 render::eprintln(&format!("wisp: could not remember the answer: {e}"));
             }
         }

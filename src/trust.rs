@@ -14,8 +14,8 @@ pub struct ProjectConfig {
     pub raises: Vec<String>,
 }
 
-/// FNV-1a: detects that the file changed since it was confirmed.
-fn hash(bytes: &[u8]) -> String {
+/// FNV-1a: detects that a file changed since it was confirmed.
+pub fn hash(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf29ce484222325;
     for b in bytes {
         h ^= u64::from(*b);
@@ -76,28 +76,37 @@ pub fn load(root: &Path, current: &Settings) -> Result<Option<ProjectConfig>, St
     }))
 }
 
-fn store() -> std::path::PathBuf {
-    crate::paths::data_dir().join("trusted-projects")
-}
+/// Answers remembered per project path and file hash, one line each, in a
+/// file of wisp's data folder (project config, project MCP servers).
+pub struct Approvals(pub &'static str);
 
-/// Whether this exact file was confirmed for this project before.
-pub fn is_trusted(root: &Path, hash: &str) -> bool {
-    let line = format!("{hash} {}", root.display());
-    std::fs::read_to_string(store()).is_ok_and(|t| t.lines().any(|l| l == line))
-}
-
-pub fn remember(root: &Path, hash: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let path = store();
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)?;
+impl Approvals {
+    fn path(&self) -> std::path::PathBuf {
+        crate::paths::data_dir().join(self.0)
     }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    writeln!(f, "{hash} {}", root.display())
+
+    /// Whether this exact file was confirmed for this project before.
+    pub fn contains(&self, root: &Path, hash: &str) -> bool {
+        let line = format!("{hash} {}", root.display());
+        std::fs::read_to_string(self.path()).is_ok_and(|t| t.lines().any(|l| l == line))
+    }
+
+    pub fn remember(&self, root: &Path, hash: &str) -> std::io::Result<()> {
+        use std::io::Write;
+        let path = self.path();
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        writeln!(f, "{hash} {}", root.display())
+    }
 }
+
+/// Confirmed project configs.
+pub const TRUSTED: Approvals = Approvals("trusted-projects");
 
 /// Applies the project config: everything when `trusted`, otherwise only
 /// what cannot raise permissions.

@@ -145,37 +145,8 @@ pub fn user_path() -> PathBuf {
     crate::paths::config_dir().join("mcp.json")
 }
 
-fn approvals_path() -> PathBuf {
-    crate::paths::data_dir().join("approved-mcp")
-}
-
-/// FNV-1a of the file: a changed `.mcp.json` asks again.
-fn hash(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
-}
-
-fn approved(root: &Path, hash: &str) -> bool {
-    let line = format!("{hash} {}", root.display());
-    std::fs::read_to_string(approvals_path()).is_ok_and(|t| t.lines().any(|l| l == line))
-}
-
-fn remember(root: &Path, hash: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let path = approvals_path();
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    writeln!(f, "{hash} {}", root.display())
-}
+/// Approved project `.mcp.json` files: a changed file asks again.
+const APPROVED: crate::trust::Approvals = crate::trust::Approvals("approved-mcp");
 
 /// Reads both files. Runs once at start-up, before the prompt appears, so
 /// reading synchronously (and asking on the terminal) is fine here.
@@ -216,8 +187,8 @@ pub fn load(cwd: &Path, can_ask: bool) -> (Vec<ServerConfig>, Vec<String>) {
     if enabled.is_empty() {
         return (servers, warnings);
     }
-    let h = hash(&bytes);
-    let mut ok = approved(cwd, &h);
+    let h = crate::trust::hash(&bytes);
+    let mut ok = APPROVED.contains(cwd, &h);
     if !ok && can_ask {
         crate::render::println(&format!(
             "ask: .mcp.json in this project wants to start MCP servers: {}. Allow them? [y/N]",
@@ -227,7 +198,7 @@ pub fn load(cwd: &Path, can_ask: bool) -> (Vec<ServerConfig>, Vec<String>) {
         let _ = std::io::stdin().read_line(&mut answer);
         ok = matches!(answer.trim(), "y" | "yes");
         if ok {
-            if let Err(e) = remember(cwd, &h) {
+            if let Err(e) = APPROVED.remember(cwd, &h) {
                 warnings.push(format!("could not remember the answer: {e}"));
             }
         }

@@ -53,26 +53,45 @@ pub async fn initialize(peer: &Peer, limit: Duration) -> Result<(String, bool), 
     }
 }
 
-/// `tools/list`, following `nextCursor` through every page.
-pub async fn list_tools(peer: &Peer, limit: Duration) -> Result<Vec<ToolInfo>, RpcError> {
-    let mut out = Vec::new();
+/// A paged listing (`tools/list`, `prompts/list`): the `key` items of
+/// every page, following `nextCursor` (at most 100 pages).
+pub async fn list_paged(
+    peer: &Peer,
+    method: &str,
+    key: &str,
+    limit: Duration,
+) -> Result<Vec<Value>, RpcError> {
+    let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..100 {
         let params = match &cursor {
             Some(c) => json!({"cursor": c}),
             None => json!({}),
         };
-        let r = peer.request("tools/list", params, limit).await?;
-        for t in r
-            .get("tools")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(name) = t.get("name").and_then(Value::as_str) else {
-                continue;
-            };
-            out.push(ToolInfo {
+        let mut r = peer.request(method, params, limit).await?;
+        if let Some(Value::Array(page)) = r.get_mut(key).map(Value::take) {
+            items.extend(page);
+        }
+        cursor = r
+            .get("nextCursor")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    Ok(items)
+}
+
+/// `tools/list`, following `nextCursor` through every page.
+pub async fn list_tools(peer: &Peer, limit: Duration) -> Result<Vec<ToolInfo>, RpcError> {
+    let items = list_paged(peer, "tools/list", "tools", limit).await?;
+    Ok(items
+        .iter()
+        .filter_map(|t| {
+            let name = t.get("name").and_then(Value::as_str)?;
+            Some(ToolInfo {
                 name: name.to_string(),
                 description: t
                     .get("description")
@@ -82,15 +101,7 @@ pub async fn list_tools(peer: &Peer, limit: Duration) -> Result<Vec<ToolInfo>, R
                     .to_string(),
                 schema: t.get("inputSchema").cloned().unwrap_or(json!({})),
                 read_only: t.pointer("/annotations/readOnlyHint") == Some(&Value::Bool(true)),
-            });
-        }
-        cursor = r
-            .get("nextCursor")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if cursor.is_none() {
-            break;
-        }
-    }
-    Ok(out)
+            })
+        })
+        .collect())
 }

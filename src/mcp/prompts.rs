@@ -35,23 +35,11 @@ impl PromptInfo {
 
 /// `prompts/list`, following `nextCursor`.
 pub async fn list(peer: &Peer, limit: Duration) -> Result<Vec<PromptInfo>, RpcError> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..100 {
-        let params = match &cursor {
-            Some(c) => json!({"cursor": c}),
-            None => json!({}),
-        };
-        let r = peer.request("prompts/list", params, limit).await?;
-        for p in r
-            .get("prompts")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(name) = p.get("name").and_then(Value::as_str) else {
-                continue;
-            };
+    let items = super::handshake::list_paged(peer, "prompts/list", "prompts", limit).await?;
+    Ok(items
+        .iter()
+        .filter_map(|p| {
+            let name = p.get("name").and_then(Value::as_str)?;
             let args = p
                 .get("arguments")
                 .and_then(Value::as_array)
@@ -63,7 +51,7 @@ pub async fn list(peer: &Peer, limit: Duration) -> Result<Vec<PromptInfo>, RpcEr
                     Some((n.to_string(), req))
                 })
                 .collect();
-            out.push(PromptInfo {
+            Some(PromptInfo {
                 name: name.to_string(),
                 description: p
                     .get("description")
@@ -72,17 +60,9 @@ pub async fn list(peer: &Peer, limit: Duration) -> Result<Vec<PromptInfo>, RpcEr
                     .unwrap_or("")
                     .to_string(),
                 args,
-            });
-        }
-        cursor = r
-            .get("nextCursor")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if cursor.is_none() {
-            break;
-        }
-    }
-    Ok(out)
+            })
+        })
+        .collect())
 }
 
 /// Maps typed words onto the prompt's arguments: `key=value` words by
