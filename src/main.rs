@@ -163,6 +163,12 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         render::eprintln(&format!("wisp: {w}"));
     }
     agent.skills = agent::prompt::skills_section(&lib.skills());
+    let skill_files = lib.skill_files();
+    if !skill_files.is_empty() {
+        agent
+            .tools
+            .add(std::rc::Rc::new(tools::skill::Skill::new(skill_files)));
+    }
     agent.rebuild_system();
     if cli.yolo {
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");

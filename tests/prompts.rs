@@ -268,3 +268,49 @@ fn print_mode_prompt_runs_under_its_mode() {
         "ask runs guarded: the write is refused"
     );
 }
+
+#[test]
+fn the_model_loads_a_skill_by_name_with_the_skill_tool() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "convert the report", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "skill", "arguments": {"name": "pdf-tools"}}]}},
+        {"match": {"userMessage": "convert the report", "hasToolResult": true},
+         "response": {"content": "Following the skill."}}
+    ]));
+    let w = wisp().openai(&mock).file(
+        ".claude/skills/pdf-tools/SKILL.md",
+        "---\nname: pdf-tools\ndescription: Work with PDF files\n---\nSKILL-BODY-MARKER: use pdftotext\n",
+    );
+    let run = w.args(&["-p", "convert the report"]).run();
+    run.success();
+    let bodies = mock.bodies("/v1/chat/completions");
+    let tools: Vec<String> = bodies[0]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["function"]["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(tools.contains(&"skill".to_string()), "{tools:?}");
+    assert!(!system_text(&bodies[0]).contains("SKILL-BODY-MARKER"));
+    let msgs = bodies[1]["messages"].as_array().expect("messages");
+    let result = msgs
+        .iter()
+        .find(|m| m["role"] == "tool")
+        .expect("tool result");
+    assert!(
+        result["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("SKILL-BODY-MARKER: use pdftotext"),
+        "{result}"
+    );
+}
+
+#[test]
+fn without_skills_there_is_no_skill_tool() {
+    let mock = answer_anything();
+    let run = wisp().openai(&mock).args(&["-p", "hello"]).run();
+    run.success();
+    let bodies = mock.bodies("/v1/chat/completions");
+    assert!(!bodies[0]["tools"].to_string().contains("\"skill\""));
+}

@@ -34,7 +34,7 @@ pub fn skills_section(skills: &[(&str, &str)]) -> String {
         return String::new();
     }
     let mut s = String::from(
-        "\nSkills available (the user runs one with /NAME; suggest one when it fits the task):\n",
+        "\nSkills available (load one with the skill tool when it fits the task; the user runs one with /NAME):\n",
     );
     for (name, desc) in skills {
         s.push_str(&format!("- {name} — {desc}\n"));

@@ -205,6 +205,39 @@ impl Library {
     }
 }
 
+/// A skill's instructions, read from its SKILL.md when it is used.
+async fn skill_body(name: &str, path: &Path, args: &str) -> Result<String, String> {
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let body = parse::parse(&text)?.body;
+    let dir = path.parent().unwrap_or(path);
+    Ok(format!(
+        "Skill `{name}` (its files are in {}):\n\n{}",
+        dir.display(),
+        parse::substitute(&body, args)
+    ))
+}
+
+/// What the `skill` tool returns: the skill's instructions, no arguments.
+pub async fn skill_text(name: &str, path: &Path) -> Result<String, String> {
+    skill_body(name, path, "").await
+}
+
+impl Library {
+    /// Every skill's name and SKILL.md path, for the `skill` tool.
+    pub fn skill_files(&self) -> Vec<(String, PathBuf)> {
+        self.prompts
+            .iter()
+            .filter_map(|p| match &p.body {
+                Body::Skill(path) => Some((p.name.clone(), path.clone())),
+                Body::Text(_) => None,
+            })
+            .collect()
+    }
+}
+
 /// Reads a prompt file; anything over 256 KiB is not a prompt.
 fn read_small(path: &Path) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
@@ -219,20 +252,7 @@ impl Prompt {
     pub async fn expand(&self, args: &str) -> Result<String, String> {
         match &self.body {
             Body::Text(t) => Ok(parse::substitute(t, args)),
-            Body::Skill(path) => {
-                let bytes = tokio::fs::read(path)
-                    .await
-                    .map_err(|e| format!("reading {}: {e}", path.display()))?;
-                let text = String::from_utf8_lossy(&bytes);
-                let body = parse::parse(&text)?.body;
-                let dir = path.parent().unwrap_or(path);
-                Ok(format!(
-                    "Skill `{}` (its files are in {}):\n\n{}",
-                    self.name,
-                    dir.display(),
-                    parse::substitute(&body, args)
-                ))
-            }
+            Body::Skill(path) => skill_body(&self.name, path, args).await,
         }
     }
 }

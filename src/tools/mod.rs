@@ -9,6 +9,7 @@ mod edit;
 mod glob;
 mod grep;
 mod read;
+pub mod skill;
 mod update_plan;
 mod util;
 mod write;
