@@ -542,3 +542,40 @@ fn without_client_capabilities_wisp_uses_the_disk() {
         "new\n"
     );
 }
+
+#[test]
+fn mcp_servers_named_by_the_editor_serve_the_session() {
+    let mock = Aimock::start(json!(calls(&[(
+        "add them",
+        "mcp__everything__get-sum",
+        json!({"a": 2, "b": 3})
+    )])));
+    let w = wisp().openai(&mock);
+    let server = root().join(".cache/npm/node_modules/.bin/mcp-server-everything");
+    let servers = json!([{"name": "everything", "command": "node",
+                          "args": [server.display().to_string(), "stdio"], "env": []}]);
+    let seen = client(
+        &w,
+        "prompts",
+        &[
+            ("ACP_PROMPTS", "add them"),
+            ("ACP_ANSWERS", "allow_once"),
+            ("ACP_MCP", &servers.to_string()),
+        ],
+    );
+    assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
+    // MCP calls ask the editor like any other call that needs approval.
+    assert_eq!(seen.permission_requests().len(), 1, "{}", seen.stdout);
+    let bodies = mock.bodies("/v1/chat/completions");
+    let tools = bodies[0]["tools"].to_string();
+    assert!(tools.contains("mcp__everything__get-sum"), "{tools}");
+    let msgs = support::messages(bodies.last().expect("second request"));
+    let result = msgs
+        .iter()
+        .find(|m| m["role"] == "tool")
+        .expect("tool result");
+    assert!(
+        result["content"].as_str().unwrap_or("").contains('5'),
+        "{result}"
+    );
+}

@@ -182,7 +182,7 @@ fn initialize(params: &Value) -> Value {
         "agentCapabilities": {
             "loadSession": true,
             "promptCapabilities": {"image": true, "audio": false, "embeddedContext": true},
-            "mcpCapabilities": {"http": false, "sse": false},
+            "mcpCapabilities": {"http": true, "sse": true},
             "sessionCapabilities": {"list": {}},
         },
         "agentInfo": {"name": "wisp", "version": env!("CARGO_PKG_VERSION")},
@@ -209,19 +209,14 @@ fn lookup(state: &State, params: &Value) -> Result<Rc<Session>, RpcError> {
 
 async fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcError> {
     let (cwd, settings) = session_settings(state, params)?;
-    let agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
+    let mut agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
         .map_err(RpcError::internal)?;
+    start_mcp(&mut agent, &cwd, params);
     Ok(open(state, cwd, agent, Vec::new()).await)
 }
 
 fn session_settings(state: &State, params: &Value) -> Result<(PathBuf, Settings), RpcError> {
     let cwd = session::resolve_cwd(str_param(params, "cwd")?, &state.process_cwd)?;
-    if let Some(servers) = params["mcpServers"].as_array().filter(|a| !a.is_empty()) {
-        eprintln!(
-            "wisp acp: ignoring {} MCP server(s) from the client: MCP is not supported yet",
-            servers.len()
-        );
-    }
     let settings =
         session::settings_for(&state.settings, &cwd, &state.cli).map_err(RpcError::params)?;
     Ok((cwd, settings))
@@ -245,12 +240,84 @@ async fn load_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErr
     let mut agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
         .map_err(RpcError::internal)?;
     crate::session::resume::attach(&mut agent, loaded);
+    start_mcp(&mut agent, &cwd, params);
     let replay = history::replay(&agent.conv.messages, &agent.tools, &cwd);
     let mut r = open(state, cwd, agent, replay).await;
     if let Some(o) = r.as_object_mut() {
         o.remove("sessionId");
     }
     Ok(r)
+}
+
+/// The MCP servers the editor names for a session, as wisp's own server
+/// configs: stdio `{name, command, args, env: [{name, value}]}`, or
+/// `{type: "http"|"sse", name, url, headers: [{name, value}]}`.
+fn editor_mcp_servers(params: &Value) -> Vec<crate::mcp::config::ServerConfig> {
+    use crate::mcp::config::{ServerConfig, Transport};
+    let pairs = |v: &Value| -> Vec<(String, String)> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                Some((
+                    p["name"].as_str()?.to_string(),
+                    p["value"].as_str()?.to_string(),
+                ))
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    for s in params["mcpServers"].as_array().into_iter().flatten() {
+        let Some(name) = s["name"].as_str() else {
+            eprintln!("wisp acp: an MCP server without a name was skipped");
+            continue;
+        };
+        let transport = match (s["type"].as_str(), s["url"].as_str(), s["command"].as_str()) {
+            (Some("http"), Some(url), _) => Transport::Http {
+                url: url.to_string(),
+                headers: pairs(&s["headers"]),
+            },
+            (Some("sse"), Some(url), _) => Transport::Sse {
+                url: url.to_string(),
+                headers: pairs(&s["headers"]),
+            },
+            (None | Some("stdio"), _, Some(command)) => Transport::Stdio {
+                command: command.to_string(),
+                args: s["args"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a.as_str().map(str::to_string))
+                    .collect(),
+                env: pairs(&s["env"]),
+                cwd: None,
+            },
+            _ => {
+                eprintln!("wisp acp: MCP server `{name}` has no command or url; skipped");
+                continue;
+            }
+        };
+        out.push(ServerConfig {
+            name: name.to_string(),
+            transport,
+            disabled: false,
+            project: false,
+            trusted: false,
+        });
+    }
+    out
+}
+
+/// Starts the session's MCP servers: the user's own, and those the editor names.
+fn start_mcp(agent: &mut crate::agent::Agent, cwd: &std::path::Path, params: &Value) {
+    let (manager, warnings) = crate::mcp::Manager::start(cwd.to_path_buf(), false);
+    for w in warnings {
+        eprintln!("wisp acp: mcp: {w}");
+    }
+    for cfg in editor_mcp_servers(params) {
+        manager.insert(cfg);
+    }
+    agent.mcp = Some(manager);
 }
 
 /// Registers a session under its transcript's id, sends `before` (a replayed

@@ -151,13 +151,15 @@ async function sdkScenario(name) {
       terminal: caps.includes("terminal"),
     };
     await cx.request(acp.methods.agent.initialize, { protocolVersion: 1, clientCapabilities });
+    // ACP_MCP: the session's mcpServers, as JSON.
+    const mcpServers = JSON.parse(process.env.ACP_MCP || "[]");
     let s;
     if (process.env.ACP_LOAD) {
       out({ list: await cx.request(acp.methods.agent.session.list, { cwd: process.cwd() }) });
       const sessionId = process.env.ACP_LOAD;
-      s = { sessionId, ...(await cx.request(acp.methods.agent.session.load, { sessionId, cwd: process.cwd(), mcpServers: [] })) };
+      s = { sessionId, ...(await cx.request(acp.methods.agent.session.load, { sessionId, cwd: process.cwd(), mcpServers })) };
     } else {
-      s = await cx.request(acp.methods.agent.session.new, { cwd: process.cwd(), mcpServers: [] });
+      s = await cx.request(acp.methods.agent.session.new, { cwd: process.cwd(), mcpServers });
     }
     out({ session: s.sessionId });
     if (process.env.ACP_MODE) {
