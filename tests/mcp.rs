@@ -576,3 +576,45 @@ fn pypi_git_server_lists_and_answers_git_status() {
     let result = tool_result(&mock);
     assert!(result.contains("fresh-file.txt"), "{result}");
 }
+
+#[test]
+fn images_in_tool_results_reach_the_model() {
+    // By turn: in Chat Completions the image follows the tool message as a
+    // user message, which `hasToolResult` would read as a new question.
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "go", "turnIndex": 0},
+         "response": {"toolCalls": [{"name": "mcp__everything__get-tiny-image", "arguments": {}}]}},
+        {"match": {"turnIndex": 1}, "response": {"content": "done"}}
+    ]));
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&servers(json!({})))
+        .args(&["-p", "--allow", "mcp__everything__*", "go"])
+        .run();
+    run.success();
+    let bodies = mock.bodies("/v1/chat/completions");
+    let msgs = messages(bodies.last().expect("second request"));
+    let tool = msgs
+        .iter()
+        .position(|m| m["role"] == "tool")
+        .expect("tool result");
+    assert!(
+        msgs[tool]["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("attached"),
+        "{}",
+        msgs[tool]
+    );
+    // The image follows the tool result as a user message image part.
+    let image = msgs[tool + 1..]
+        .iter()
+        .flat_map(|m| m["content"].as_array().cloned().unwrap_or_default())
+        .find(|p| p["type"] == "image_url")
+        .expect("an image part");
+    let url = image["image_url"]["url"].as_str().unwrap_or("");
+    assert!(
+        url.starts_with("data:image/png;base64,") && url.len() > 40,
+        "{url}"
+    );
+}

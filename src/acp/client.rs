@@ -130,6 +130,7 @@ impl Editor {
             content,
             is_error: stopped.is_some(),
             diff: None,
+            images: Vec::new(),
         }
     }
 }

@@ -246,6 +246,7 @@ impl Agent {
             return StepOutcome::Done(reply.stop);
         }
         let mut results = Vec::with_capacity(calls.len());
+        let mut images = Vec::new();
         let mut outcome = StepOutcome::WantsMore;
         for (id, name, input) in &calls {
             if outcome != StepOutcome::WantsMore {
@@ -264,7 +265,15 @@ impl Agent {
                 output.content = self.cap_output(&output.content).await;
             }
             results.push(result_block(id, name, &output));
+            // Images go beside the results, where every wire format takes them.
+            images.extend(
+                output
+                    .images
+                    .into_iter()
+                    .map(|(media_type, data)| Block::Image { media_type, data }),
+            );
         }
+        results.extend(images);
         self.conv.messages.push(Message {
             role: Role::User,
             content: results,

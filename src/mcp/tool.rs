@@ -57,6 +57,7 @@ fn sanitize(schema: &Value) -> Value {
 /// Turns a `tools/call` result into what the model reads.
 pub fn render_result(result: &Value, max: usize) -> ToolOutput {
     let mut parts: Vec<String> = Vec::new();
+    let mut images = Vec::new();
     for c in result
         .get("content")
         .and_then(Value::as_array)
@@ -66,6 +67,10 @@ pub fn render_result(result: &Value, max: usize) -> ToolOutput {
         let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("");
         match text("type") {
             "text" => parts.push(text("text").to_string()),
+            "image" if !text("data").is_empty() => {
+                parts.push(format!("[image {} attached]", text("mimeType")));
+                images.push((text("mimeType").to_string(), text("data").to_string()));
+            }
             kind @ ("image" | "audio") => parts.push(format!(
                 "[{kind} {}: {} bytes of base64, not shown]",
                 text("mimeType"),
@@ -101,6 +106,7 @@ pub fn render_result(result: &Value, max: usize) -> ToolOutput {
         content,
         is_error,
         diff: None,
+        images,
     }
 }
 
@@ -191,8 +197,12 @@ mod tests {
         let out = render_result(&r, 10_000);
         assert!(!out.is_error);
         assert_eq!(
+            out.images,
+            vec![("image/png".to_string(), "AAAA".to_string())]
+        );
+        assert_eq!(
             out.content,
-            "The sum of 2 and 3 is 5.\n[image image/png: 4 bytes of base64, not shown]\n[resource file:///a.txt]\nhello"
+            "The sum of 2 and 3 is 5.\n[image image/png attached]\n[resource file:///a.txt]\nhello"
         );
         let r = json!({"content": [], "structuredContent": {"n": 5}, "isError": true});
         let out = render_result(&r, 10_000);

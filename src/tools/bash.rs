@@ -391,6 +391,7 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         content,
         is_error,
         diff: None,
+        images: Vec::new(),
     })
 }
 

@@ -91,6 +91,9 @@ pub struct ToolOutput {
     pub is_error: bool,
     /// For edits: the change made, for display.
     pub diff: Option<FileDiff>,
+    /// Images the tool returned (media type, base64), passed on to the
+    /// model beside the text (MCP tools).
+    pub images: Vec<(String, String)>,
 }
 
 impl ToolOutput {
@@ -99,6 +102,7 @@ impl ToolOutput {
             content: content.into(),
             is_error: false,
             diff: None,
+            images: Vec::new(),
         }
     }
 
@@ -107,6 +111,7 @@ impl ToolOutput {
             content: content.into(),
             is_error: true,
             diff: None,
+            images: Vec::new(),
         }
     }
 }
