@@ -158,11 +158,11 @@ mod tests {
     #[test]
     fn edits_carry_their_diff_and_failures_say_so() {
         let mut out = ToolOutput::ok("edited a.txt");
-        out.diff = Some(FileDiff {
+        out.diff = Some(Box::new(FileDiff {
             path: PathBuf::from("/p/a.txt"),
             old: Some("x\n".into()),
             new: "y\n".into(),
-        });
+        }));
         let v = finished("c1", &out);
         assert_eq!(v["status"], "completed");
         assert_eq!(v["content"][1]["oldText"], "x\n");

@@ -132,7 +132,7 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     }
     let s = if count == 1 { "" } else { "s" };
     let mut out = ToolOutput::ok(format!("edited {path_arg}: {count} replacement{s}"));
-    out.diff = Some(diff);
+    out.diff = Some(Box::new(diff));
     Ok(out)
 }
 
@@ -173,7 +173,7 @@ mod tests {
         assert_eq!(out.content, "edited f.rs: 1 replacement");
         assert_eq!(f.on_disk(), "fn main() {\n    println!(\"hello\");\n}\n");
         let diff = out.diff.unwrap();
-        assert_eq!(diff, preview);
+        assert_eq!(*diff, preview);
         assert_eq!(
             diff.old.as_deref(),
             Some("fn main() {\n    println!(\"hi\");\n}\n")

@@ -90,7 +90,7 @@ pub struct ToolOutput {
     pub content: String,
     pub is_error: bool,
     /// For edits: the change made, for display.
-    pub diff: Option<FileDiff>,
+    pub diff: Option<Box<FileDiff>>,
     /// Images the tool returned (media type, base64), passed on to the
     /// model beside the text (MCP tools).
     pub images: Vec<(String, String)>,

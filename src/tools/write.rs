@@ -101,7 +101,7 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     let lines = diff.new.lines().count();
     let s = if lines == 1 { "" } else { "s" };
     let mut out = ToolOutput::ok(format!("{verb} {path_arg} ({lines} line{s})"));
-    out.diff = Some(diff);
+    out.diff = Some(Box::new(diff));
     Ok(out)
 }
 
