@@ -37,7 +37,7 @@ impl Provider for Anthropic {
             if let Some(key) = &self.api_key {
                 headers.push(("x-api-key", key.clone()));
             }
-            let resp = self.http.post(NAME, &url, &headers, &body, sink).await?;
+            let resp = self.http.post(NAME, &url, &headers, body, sink).await?;
             let mut dec = Decoder::default();
             stream::read(&self.http, NAME, resp, Framing::Sse, &mut dec, sink).await?;
             dec.finish()

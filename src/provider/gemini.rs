@@ -53,7 +53,7 @@ impl Provider for Gemini {
                 .iter()
                 .map(|k| ("x-goog-api-key", k.clone()))
                 .collect();
-            let resp = self.http.post(NAME, &url, &headers, &body, sink).await?;
+            let resp = self.http.post(NAME, &url, &headers, body, sink).await?;
             let mut dec = Decoder::default();
             stream::read(&self.http, NAME, resp, Framing::Sse, &mut dec, sink).await?;
             dec.finish()

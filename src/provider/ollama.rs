@@ -55,7 +55,7 @@ impl Provider for Ollama {
         Box::pin(async move {
             let body = request_body(&req, self.num_ctx);
             let url = self.url("/api/chat");
-            let resp = self.http.post(NAME, &url, &[], &body, sink).await?;
+            let resp = self.http.post(NAME, &url, &[], body, sink).await?;
             let mut dec = Decoder::default();
             stream::read(&self.http, NAME, resp, Framing::Lines, &mut dec, sink).await?;
             dec.finish()

@@ -42,7 +42,7 @@ impl Provider for OpenAi {
             if let Some(key) = &self.api_key {
                 headers.push(("authorization", format!("Bearer {key}")));
             }
-            let resp = self.http.post(name, &url, &headers, &body, sink).await?;
+            let resp = self.http.post(name, &url, &headers, body, sink).await?;
             let mut decoder = Decoder::new(name);
             stream::read(&self.http, name, resp, Framing::Sse, &mut decoder, sink).await?;
             decoder.finish()
