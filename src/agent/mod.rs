@@ -227,6 +227,8 @@ impl Agent {
         let local = self.provider.id() == crate::provider::ProviderId::Ollama;
         let cost = self.prices.cost(&self.model, &reply.usage, local);
         self.ledger.record(&self.model, reply.usage, cost);
+        let mut reply = reply;
+        compact_blocks(&mut reply.message.content);
         if let Some(s) = &mut self.session {
             s.note_usage(&reply.usage);
         }
@@ -430,6 +432,18 @@ impl Agent {
                 text: format!("{partial}\n[{why}]"),
             }],
         });
+    }
+}
+
+/// Streamed text grows by doubling; the conversation keeps every answer for
+/// the whole session, so it keeps them at their length, not their capacity.
+fn compact_blocks(blocks: &mut [Block]) {
+    for b in blocks {
+        match b {
+            Block::Text { text } | Block::Thinking { text, .. } => text.shrink_to_fit(),
+            Block::ToolResult { content, .. } => content.shrink_to_fit(),
+            _ => {}
+        }
     }
 }
 
