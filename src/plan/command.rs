@@ -6,7 +6,7 @@ use crate::agent::{Agent, AgentEvent, EventSink};
 use crate::config::Settings;
 use crate::permissions::Mode;
 use crate::render::{self, Renderer};
-use crate::repl::input::{Input, Line};
+use crate::repl::input::Input;
 use crate::repl::Repl;
 use futures_util::future::LocalBoxFuture;
 use std::rc::Rc;
@@ -177,19 +177,9 @@ impl LoopUi for ReplUi<'_> {
     }
     fn between(&mut self) -> LocalBoxFuture<'_, Between> {
         Box::pin(async move {
-            let prompt = "next item: Enter continues, text steers, q stops: ";
-            let line = if self.input.is_tty() {
-                self.input.read(prompt).await
-            } else {
-                render::println(prompt.trim_end());
-                self.input.read("").await
-            };
-            match line {
-                Line::Text(t) if t.trim() == "q" => Between::Stop,
-                Line::Text(t) if t.trim().is_empty() => Between::Continue,
-                Line::Text(t) => Between::Steer(t),
-                Line::Interrupted | Line::Eof => Between::Stop,
-            }
+            self.input
+                .pause("next item: Enter continues, text steers, q stops: ")
+                .await
         })
     }
 }

@@ -49,13 +49,7 @@ impl Approver for AskUser {
             ));
             for _ in 0..3 {
                 let prompt = "allow? [y]es [n]o [a]lways [q]uit: ";
-                let line = if self.input.is_tty() {
-                    self.input.read(prompt).await
-                } else {
-                    render::println(&format!("ask: {}", prompt.trim_end()));
-                    self.input.read("").await
-                };
-                match line {
+                match self.input.ask(prompt).await {
                     Line::Text(t) => match parse_answer(&t) {
                         Some(a) => return a,
                         None => render::println("answer y, n (optionally with a reason), a or q"),

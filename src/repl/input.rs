@@ -1,6 +1,7 @@
 //! Where typed lines come from: rustyline on a terminal, plain lines from a
 //! pipe (a scripted session). Approvals read from the same source.
 
+use crate::plan::run::Between;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
@@ -105,6 +106,28 @@ impl Input {
                     _ => Line::Eof,
                 }
             }
+        }
+    }
+
+    /// Asks a question: a readline prompt on a terminal; otherwise the
+    /// question printed as a labelled line and the answer read from the script.
+    pub async fn ask(&self, question: &str) -> Line {
+        if self.is_tty() {
+            self.read(question).await
+        } else {
+            crate::render::println(&format!("ask: {}", question.trim_end()));
+            self.read("").await
+        }
+    }
+
+    /// Pauses between steps or plan items: Enter continues, typed text
+    /// steers, `q` (or Ctrl-C, Ctrl-D) stops.
+    pub async fn pause(&self, question: &str) -> Between {
+        match self.ask(question).await {
+            Line::Text(t) if t.trim() == "q" => Between::Stop,
+            Line::Text(t) if t.trim().is_empty() => Between::Continue,
+            Line::Text(t) => Between::Steer(t),
+            Line::Interrupted | Line::Eof => Between::Stop,
         }
     }
 

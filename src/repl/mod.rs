@@ -12,6 +12,7 @@ pub mod switch;
 use crate::agent::turn::{Pause, TurnEnd};
 use crate::agent::Agent;
 use crate::config::Settings;
+use crate::plan::run::Between;
 use crate::render::{self, Renderer};
 use input::{Input, Line};
 use std::rc::Rc;
@@ -58,18 +59,11 @@ impl Pause for StepPause {
         &mut self,
     ) -> futures_util::future::LocalBoxFuture<'_, Result<Option<String>, ()>> {
         Box::pin(async move {
-            let prompt = "step done: Enter continues, text steers, q ends the turn: ";
-            let line = if self.input.is_tty() {
-                self.input.read(prompt).await
-            } else {
-                render::println(&format!("ask: {}", prompt.trim_end()));
-                self.input.read("").await
-            };
-            match line {
-                Line::Text(t) if t.trim() == "q" => Err(()),
-                Line::Text(t) if t.trim().is_empty() => Ok(None),
-                Line::Text(t) => Ok(Some(t)),
-                Line::Interrupted | Line::Eof => Err(()),
+            let question = "step done: Enter continues, text steers, q ends the turn: ";
+            match self.input.pause(question).await {
+                Between::Continue => Ok(None),
+                Between::Steer(t) => Ok(Some(t)),
+                Between::Stop => Err(()),
             }
         })
     }
