@@ -24,10 +24,9 @@ pub fn hash(bytes: &[u8]) -> String {
     format!("{h:016x}")
 }
 
-fn rank(m: &str) -> usize {
-    Mode::parse(m)
-        .and_then(|m| Mode::ALL.iter().position(|x| *x == m))
-        .unwrap_or(0)
+/// A mode by name; an unknown name counts as the strictest.
+fn rank(m: &str) -> Mode {
+    Mode::parse(m).unwrap_or(Mode::Restrictive)
 }
 
 /// Reads `.wisp/config.toml` under `root`, if there is one.

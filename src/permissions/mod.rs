@@ -10,8 +10,9 @@ use rules::Rule;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// How much runs without asking.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How much runs without asking. Declared from strictest to loosest, so
+/// `a < b` means `a` asks more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Mode {
     /// Every tool call asks, reads included.
     Restrictive,

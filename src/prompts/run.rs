@@ -28,8 +28,7 @@ pub fn enter_mode(policy: &mut Policy, want: Option<Mode>) -> Option<SavedMode> 
         mode: policy.mode,
         yolo: policy.yolo,
     };
-    let rank = |m: Mode| Mode::ALL.iter().position(|x| *x == m).unwrap_or(0);
-    if rank(want) < rank(policy.mode) {
+    if want < policy.mode {
         policy.mode = want;
     }
     policy.yolo = false;
