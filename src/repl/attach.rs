@@ -10,14 +10,14 @@ use std::process::Stdio;
 /// Most bytes of a command's output or an attached text file sent to the model.
 const LIMIT: usize = 30_000;
 
-/// Runs `command` with bash in `cwd`; returns its combined output and exit code.
+/// Runs `command` with the `bash` tool's shell in `cwd`; returns its
+/// combined output and exit code.
 pub async fn run_shell(command: &str, cwd: &Path) -> (String, Option<i32>) {
-    let shell = which::which("bash")
-        .map(|p| p.into_os_string())
-        .unwrap_or_else(|_| "sh".into());
-    let out = tokio::process::Command::new(shell)
+    // stderr joins stdout before the command, on a line of its own, so
+    // nothing the command ends with (a comment, a `\`) can swallow it.
+    let out = tokio::process::Command::new(crate::tools::shell())
         .arg("-c")
-        .arg(format!("{command} 2>&1"))
+        .arg(format!("exec 2>&1\n{command}"))
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -130,6 +130,14 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn stderr_is_kept_even_after_a_trailing_comment() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (out, code) = run_shell("echo to-stderr >&2 # a note", dir.path()).await;
+        assert_eq!(out, "to-stderr\n");
+        assert_eq!(code, Some(0));
     }
 
     #[tokio::test(flavor = "current_thread")]

@@ -61,7 +61,7 @@ impl Tool for Bash {
 }
 
 /// The shell to use: bash if it is on PATH, else sh.
-fn shell() -> &'static PathBuf {
+pub fn shell() -> &'static PathBuf {
     static SHELL: OnceLock<PathBuf> = OnceLock::new();
     SHELL.get_or_init(|| {
         which::which("bash")
