@@ -88,7 +88,7 @@ pub async fn list(cwd: &Path) -> Value {
                 "sessionId": l.header.id,
                 "cwd": l.header.cwd.display().to_string(),
                 "title": title,
-                "updatedAt": iso(e.modified),
+                "updatedAt": crate::session::iso(e.modified),
             })
         })
         .collect();
@@ -96,11 +96,6 @@ pub async fn list(cwd: &Path) -> Value {
 }
 
 /// RFC 3339 UTC for unix seconds.
-fn iso(secs: u64) -> String {
-    let d = crate::session::date(secs);
-    format!("{}T{}:{:02}Z", &d[..10], &d[11..], secs % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +145,6 @@ mod tests {
         assert_eq!(ups[1]["kind"], "read");
         assert_eq!(ups[1]["locations"][0]["path"], "/p/a.txt");
         assert_eq!(ups[2]["status"], "completed");
-        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(crate::session::iso(0), "1970-01-01T00:00:00Z");
     }
 }

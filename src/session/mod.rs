@@ -120,6 +120,12 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` for unix seconds.
+pub fn iso(secs: u64) -> String {
+    let (y, m, d, hh, mm, ss) = civil(secs);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
 /// `YYYY-MM-DD HH:MM` (UTC) for unix seconds.
 pub fn date(secs: u64) -> String {
     let (y, m, d, hh, mm, _) = civil(secs);
@@ -397,6 +403,7 @@ mod tests {
     fn dates_are_civil() {
         assert_eq!(date(0), "1970-01-01 00:00");
         assert_eq!(date(1_764_063_819), "2025-11-25 09:43");
+        assert_eq!(iso(1_764_063_819), "2025-11-25T09:43:39Z");
     }
 
     #[tokio::test]
