@@ -100,56 +100,52 @@ async fn serve(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
     0
 }
 
+/// Answers request `id` once `work` is done, without holding up the
+/// messages that arrive meanwhile.
+fn answer_later(
+    state: &Rc<State>,
+    id: Value,
+    work: impl std::future::Future<Output = Result<Value, RpcError>> + 'static,
+) {
+    let state = state.clone();
+    tokio::task::spawn_local(async move {
+        match work.await {
+            Ok(v) => state.conn.respond(&id, v),
+            Err(e) => state.conn.error(&id, e.code, &e.message),
+        }
+    });
+}
+
 fn request(state: &Rc<State>, id: Value, method: &str, params: Value) {
     let result = match method {
         "initialize" => {
             *state.client_caps.borrow_mut() = params["clientCapabilities"].clone();
             Ok(initialize(&params))
         }
+        // These run as long as they need while later messages (a cancel,
+        // answers to permission requests) keep being read.
         "session/new" => {
-            let state = state.clone();
-            tokio::task::spawn_local(async move {
-                match new_session(&state, &params).await {
-                    Ok(v) => state.conn.respond(&id, v),
-                    Err(e) => state.conn.error(&id, e.code, &e.message),
-                }
-            });
-            return;
+            let s = state.clone();
+            return answer_later(state, id, async move { new_session(&s, &params).await });
         }
         "session/load" => {
-            let state = state.clone();
-            tokio::task::spawn_local(async move {
-                match load_session(&state, &params).await {
-                    Ok(v) => state.conn.respond(&id, v),
-                    Err(e) => state.conn.error(&id, e.code, &e.message),
-                }
-            });
-            return;
+            let s = state.clone();
+            return answer_later(state, id, async move { load_session(&s, &params).await });
         }
         "session/set_mode" => set_mode(state, &params),
         "session/list" => {
-            let state = state.clone();
-            tokio::task::spawn_local(async move {
+            let s = state.clone();
+            return answer_later(state, id, async move {
                 let cwd = match params["cwd"].as_str() {
-                    Some(c) => session::resolve_cwd(c, &state.process_cwd),
-                    None => Ok(state.process_cwd.clone()),
+                    Some(c) => session::resolve_cwd(c, &s.process_cwd)?,
+                    None => s.process_cwd.clone(),
                 };
-                match cwd {
-                    Ok(c) => state.conn.respond(&id, history::list(&c).await),
-                    Err(e) => state.conn.error(&id, e.code, &e.message),
-                }
+                Ok(history::list(&cwd).await)
             });
-            return;
         }
         "session/prompt" => {
-            let state = state.clone();
-            tokio::task::spawn_local(async move {
-                match prompt(&state, &params).await {
-                    Ok(v) => state.conn.respond(&id, v),
-                    Err(e) => state.conn.error(&id, e.code, &e.message),
-                }
-            });
-            return;
+            let s = state.clone();
+            return answer_later(state, id, async move { prompt(&s, &params).await });
         }
         _ => Err(RpcError {
             code: rpc::METHOD_NOT_FOUND,
