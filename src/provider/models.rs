@@ -118,4 +118,35 @@ mod tests {
         assert_eq!(ids, ["llama3.2:latest", "qwen3:8b"]);
         assert!(parse(ProviderId::OpenAi, &json!({"error": "x"})).is_empty());
     }
+
+    #[test]
+    fn ollama_models_come_from_api_tags() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().expect("accept");
+            let mut req = [0u8; 1024];
+            let n = conn.read(&mut req).expect("read");
+            let body = r#"{"models":[{"name":"llama3.2:latest","size":1},{"name":"qwen3:8b"}]}"#;
+            write!(conn, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).expect("write");
+            String::from_utf8_lossy(&req[..n]).into_owned()
+        });
+        let cli = crate::cli::parse(["--provider".to_string(), "ollama".to_string()]).expect("cli");
+        let mut s = Settings::resolve(crate::config::File::default(), &cli).expect("settings");
+        s.base_url = format!("http://127.0.0.1:{port}");
+        let http = Http::new(Default::default(), std::time::Duration::from_secs(5));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let models: Vec<String> = rt
+            .block_on(list(&s, &http))
+            .expect("models")
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(models, ["llama3.2:latest", "qwen3:8b"]);
+        assert!(server.join().expect("server").starts_with("GET /api/tags "));
+    }
 }

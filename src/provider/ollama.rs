@@ -25,21 +25,6 @@ impl Ollama {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url.trim_end_matches('/'))
     }
-
-    /// The models installed on the server.
-    #[allow(dead_code)] // for the model picker, not wired in yet
-    pub async fn list_models(&self) -> Result<Vec<String>, ProviderError> {
-        let v = self
-            .http
-            .get_json(NAME, &self.url("/api/tags"), &[])
-            .await?;
-        Ok(v["models"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m["name"].as_str().map(str::to_string))
-            .collect())
-    }
 }
 
 impl Provider for Ollama {
@@ -295,33 +280,6 @@ mod tests {
             err.to_string(),
             "ollama: error in stream: model 'x' not found"
         );
-    }
-
-    #[test]
-    fn list_models_reads_api_tags() {
-        use std::io::{Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let server = std::thread::spawn(move || {
-            let (mut conn, _) = listener.accept().expect("accept");
-            let mut req = [0u8; 1024];
-            let n = conn.read(&mut req).expect("read");
-            let body = r#"{"models":[{"name":"llama3.2:latest","size":1},{"name":"qwen3:8b"}]}"#;
-            write!(conn, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).expect("write");
-            String::from_utf8_lossy(&req[..n]).into_owned()
-        });
-        let ollama = Ollama {
-            base_url: format!("http://127.0.0.1:{port}"),
-            num_ctx: None,
-            http: Http::new(Default::default(), std::time::Duration::from_secs(5)),
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let models = rt.block_on(ollama.list_models()).expect("models");
-        assert_eq!(models, ["llama3.2:latest", "qwen3:8b"]);
-        assert!(server.join().expect("server").starts_with("GET /api/tags "));
     }
 
     #[test]
