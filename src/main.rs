@@ -169,7 +169,10 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
             .tools
             .add(std::rc::Rc::new(tools::skill::Skill::new(skill_files)));
     }
-    agent.rebuild_system();
+    // The system prompt was built without skills; rebuild only to add them.
+    if !agent.skills.is_empty() {
+        agent.rebuild_system();
+    }
     if cli.yolo {
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");
     }

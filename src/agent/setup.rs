@@ -1,7 +1,7 @@
 //! Builds an [`Agent`] from resolved settings.
 
 use super::conversation::Conversation;
-use super::{prompt, Agent};
+use super::Agent;
 use crate::config::Settings;
 use crate::permissions::{rules::Rule, Mode, Policy};
 use crate::provider;
@@ -19,10 +19,9 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
     for r in &settings.allow {
         policy.allow.push(Rule::parse(r)?);
     }
-    let instructions = prompt::project_instructions(&cwd);
     let session = crate::session::Session::new(&cwd, settings.provider.as_str(), &settings.model);
     let conv = Conversation {
-        system: prompt::system_prompt(&cwd, instructions.as_deref()),
+        system: String::new(),
         messages: Vec::new(),
     };
     let mut agent = Agent {
@@ -47,5 +46,6 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
         ),
     };
     agent.set_session(session);
+    agent.rebuild_system();
     Ok(agent)
 }
