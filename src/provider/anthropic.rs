@@ -2,6 +2,7 @@
 //! format, with prompt-cache breakpoints, tool_use/tool_result blocks and
 //! signed thinking blocks sent back verbatim.
 
+use super::body;
 use super::http::{json_error_message, Http};
 use super::openai::parse_arguments;
 use super::stream::{self, Framing, CUT_SHORT};
@@ -50,26 +51,14 @@ fn ephemeral() -> Value {
 }
 
 /// Builds the Messages request body from the neutral conversation.
-pub fn request_body(req: &Request) -> Value {
-    let mut messages: Vec<Value> = req.messages.iter().filter_map(message_json).collect();
-    // Cache everything up to the latest user turn, so the next call reads it.
-    if let Some(last) = messages
-        .iter_mut()
-        .rev()
-        .find(|m| m["role"] == "user")
-        .and_then(|m| m["content"].as_array_mut())
-        .and_then(|c| c.last_mut())
-    {
-        last["cache_control"] = ephemeral();
-    }
-    let mut body = json!({
+pub fn request_body(req: &Request) -> Vec<u8> {
+    let mut envelope = json!({
         "model": req.model,
         "max_tokens": req.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
-        "messages": messages,
         "stream": true,
     });
     if !req.system.is_empty() {
-        body["system"] =
+        envelope["system"] =
             json!([{"type": "text", "text": req.system, "cache_control": ephemeral()}]);
     }
     if !req.tools.is_empty() {
@@ -83,9 +72,35 @@ pub fn request_body(req: &Request) -> Value {
         if let Some(last) = tools.last_mut() {
             last["cache_control"] = ephemeral();
         }
-        body["tools"] = Value::Array(tools);
+        envelope["tools"] = Value::Array(tools);
     }
-    body
+    // Cache everything up to the latest user turn, so the next call reads it.
+    let breakpoint = req
+        .messages
+        .iter()
+        .rposition(|m| m.role == Role::User && m.content.iter().any(is_sent));
+    body::build(&envelope, "messages", |push| {
+        for (i, m) in req.messages.iter().enumerate() {
+            let Some(mut v) = message_json(m) else {
+                continue;
+            };
+            if Some(i) == breakpoint {
+                if let Some(last) = v["content"].as_array_mut().and_then(|c| c.last_mut()) {
+                    last["cache_control"] = ephemeral();
+                }
+            }
+            push(&v);
+        }
+    })
+}
+
+/// Whether a block goes to the API: empty text and unsigned thinking do not.
+fn is_sent(b: &Block) -> bool {
+    match b {
+        Block::Text { text } => !text.is_empty(),
+        Block::Thinking { signature, .. } => signature.is_some(),
+        _ => true,
+    }
 }
 
 /// One message, or `None` when nothing in it can be sent.
@@ -102,8 +117,10 @@ fn message_json(m: &Message) -> Option<Value> {
 }
 
 fn block_json(b: &Block) -> Option<Value> {
+    if !is_sent(b) {
+        return None;
+    }
     Some(match b {
-        Block::Text { text } if text.is_empty() => return None,
         Block::Text { text } => json!({"type": "text", "text": text}),
         Block::Image { media_type, data } => json!({
             "type": "image",
@@ -130,11 +147,9 @@ fn block_json(b: &Block) -> Option<Value> {
             r
         }
         // Only signed thinking may be sent back; unsigned text is display only.
-        Block::Thinking {
-            text,
-            signature: Some(sig),
-        } => json!({"type": "thinking", "thinking": text, "signature": sig}),
-        Block::Thinking { .. } => return None,
+        Block::Thinking { text, signature } => {
+            json!({"type": "thinking", "thinking": text, "signature": signature})
+        }
     })
 }
 
@@ -478,6 +493,7 @@ mod tests {
             tools: &tools,
             max_tokens: None,
         });
+        let body: Value = serde_json::from_slice(&body).expect("JSON body");
         assert_eq!(body["max_tokens"], 8192);
         assert_eq!(body["stream"], true);
         assert_eq!(

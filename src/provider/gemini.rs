@@ -11,6 +11,7 @@
 //! `promptFeedback.blockReason`) are a `ProviderError`
 //! "response blocked (REASON)", so nothing half-written joins the history.
 
+use super::body;
 use super::http::{json_error_message, Http};
 use super::schema::gemini_subset;
 use super::stream::{self, Framing, CUT_SHORT};
@@ -62,11 +63,10 @@ impl Provider for Gemini {
 }
 
 /// Builds the request body from the neutral conversation.
-pub fn request_body(req: &Request) -> Value {
-    let contents: Vec<Value> = req.messages.iter().filter_map(content_json).collect();
-    let mut body = json!({"contents": contents});
+pub fn request_body(req: &Request) -> Vec<u8> {
+    let mut envelope = json!({});
     if !req.system.is_empty() {
-        body["systemInstruction"] = json!({"parts": [{"text": req.system}]});
+        envelope["systemInstruction"] = json!({"parts": [{"text": req.system}]});
     }
     if !req.tools.is_empty() {
         let decls: Vec<Value> = req
@@ -82,12 +82,17 @@ pub fn request_body(req: &Request) -> Value {
                 d
             })
             .collect();
-        body["tools"] = json!([{"functionDeclarations": decls}]);
+        envelope["tools"] = json!([{"functionDeclarations": decls}]);
     }
     if let Some(n) = req.max_tokens {
-        body["generationConfig"] = json!({"maxOutputTokens": n});
+        envelope["generationConfig"] = json!({"maxOutputTokens": n});
     }
-    body
+    body::build(&envelope, "contents", |push| {
+        req.messages
+            .iter()
+            .filter_map(content_json)
+            .for_each(|v| push(&v))
+    })
 }
 
 /// A call id worth sending back: one Gemini itself gave.
@@ -474,6 +479,7 @@ mod tests {
             tools: &tools,
             max_tokens: Some(100),
         });
+        let body: Value = serde_json::from_slice(&body).expect("JSON body");
         assert_eq!(
             body["systemInstruction"],
             json!({"parts": [{"text": "sys"}]})

@@ -37,15 +37,11 @@ impl Http {
         provider: &'static str,
         url: &str,
         headers: &[(&str, String)],
-        body: Value,
+        body: Vec<u8>,
         sink: &mut DeltaSink<'_>,
     ) -> Result<reqwest::Response, ProviderError> {
         // Shared, not copied, between attempts: the body holds the whole history.
-        let payload = bytes::Bytes::from(
-            serde_json::to_vec(&body).map_err(|e| ProviderError::new(provider, e.to_string()))?,
-        );
-        // The tree holds a copy of the whole history: free it before the answer streams.
-        drop(body);
+        let payload = bytes::Bytes::from(body);
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -5,6 +5,7 @@
 //! holds the backoff policy shared by all.
 
 pub mod anthropic;
+mod body;
 pub mod gemini;
 pub mod models;
 pub mod ollama;

@@ -3,6 +3,7 @@
 //! `role: tool` messages carrying `tool_name`, images as base64 on the message.
 //! Also lists local models (`GET /api/tags`).
 
+use super::body;
 use super::http::{json_error_message, Http};
 use super::openai::parse_arguments;
 use super::stream::{self, Framing, CUT_SHORT};
@@ -49,22 +50,15 @@ impl Provider for Ollama {
 }
 
 /// Builds the /api/chat request body from the neutral conversation.
-pub fn request_body(req: &Request, num_ctx: Option<u32>) -> Value {
-    let mut messages = Vec::with_capacity(req.messages.len() + 1);
-    if !req.system.is_empty() {
-        messages.push(json!({"role": "system", "content": req.system}));
-    }
-    for m in req.messages {
-        push_message(&mut messages, m);
-    }
-    let mut body = json!({"model": req.model, "messages": messages, "stream": true});
+pub fn request_body(req: &Request, num_ctx: Option<u32>) -> Vec<u8> {
+    let mut envelope = json!({"model": req.model, "stream": true});
     if !req.tools.is_empty() {
         let tools: Vec<Value> = req
             .tools
             .iter()
             .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.schema}}))
             .collect();
-        body["tools"] = Value::Array(tools);
+        envelope["tools"] = Value::Array(tools);
     }
     let mut options = Map::new();
     if let Some(n) = num_ctx {
@@ -74,9 +68,18 @@ pub fn request_body(req: &Request, num_ctx: Option<u32>) -> Value {
         options.insert("num_predict".into(), json!(n));
     }
     if !options.is_empty() {
-        body["options"] = Value::Object(options);
+        envelope["options"] = Value::Object(options);
     }
-    body
+    body::build(&envelope, "messages", |push| {
+        if !req.system.is_empty() {
+            push(&json!({"role": "system", "content": req.system}));
+        }
+        let mut out = Vec::new();
+        for m in req.messages {
+            push_message(&mut out, m);
+            out.drain(..).for_each(|v| push(&v));
+        }
+    })
 }
 
 fn push_message(out: &mut Vec<Value>, m: &Message) {
@@ -348,6 +351,7 @@ mod tests {
             },
             Some(16384),
         );
+        let body: Value = serde_json::from_slice(&body).expect("JSON body");
         assert_eq!(body["stream"], true);
         assert_eq!(body["options"], json!({"num_ctx": 16384}));
         assert_eq!(body["tools"][0]["function"]["name"], "read");

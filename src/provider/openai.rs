@@ -1,6 +1,7 @@
 //! OpenAI Chat Completions (`POST {base}/chat/completions`, SSE), spoken by
 //! OpenAI, OpenRouter and most compatible servers (llama.cpp, vLLM, LM Studio).
 
+use super::body;
 use super::http::{json_error_message, Http};
 use super::stream::{self, Framing, CUT_SHORT};
 use super::{Delta, DeltaSink, Provider, ProviderError, ProviderId, Reply, Request, StopReason};
@@ -31,11 +32,7 @@ impl Provider for OpenAi {
     ) -> LocalBoxFuture<'a, Result<Reply, ProviderError>> {
         Box::pin(async move {
             let name = self.id.as_str();
-            let mut body = request_body(&req);
-            if self.id == ProviderId::OpenRouter {
-                // Asks OpenRouter to report the call's cost in the usage chunk.
-                body["usage"] = json!({"include": true});
-            }
+            let body = request_body(&req, self.id == ProviderId::OpenRouter);
             let url = format!("{}/chat/completions", self.base_url.trim_end_matches('/'));
             let mut headers: Vec<(&str, String)> =
                 self.headers.iter().map(|(k, v)| (*k, v.clone())).collect();
@@ -50,28 +47,33 @@ impl Provider for OpenAi {
     }
 }
 
-/// Builds the Chat Completions request body from the neutral conversation.
-pub fn request_body(req: &Request) -> Value {
-    let mut messages = Vec::with_capacity(req.messages.len() + 1);
-    if !req.system.is_empty() {
-        messages.push(json!({"role": "system", "content": req.system}));
-    }
-    for m in req.messages {
-        push_message(&mut messages, m);
-    }
-    let mut body = json!({
+/// Builds the Chat Completions request body from the neutral conversation;
+/// `cost` asks OpenRouter to report the call's cost in the usage chunk.
+pub fn request_body(req: &Request, cost: bool) -> Vec<u8> {
+    let mut envelope = json!({
         "model": req.model,
-        "messages": messages,
         "stream": true,
         "stream_options": {"include_usage": true},
     });
     if !req.tools.is_empty() {
-        body["tools"] = Value::Array(req.tools.iter().map(tool_json).collect());
+        envelope["tools"] = Value::Array(req.tools.iter().map(tool_json).collect());
     }
     if let Some(n) = req.max_tokens {
-        body["max_tokens"] = json!(n);
+        envelope["max_tokens"] = json!(n);
     }
-    body
+    if cost {
+        envelope["usage"] = json!({"include": true});
+    }
+    body::build(&envelope, "messages", |push| {
+        if !req.system.is_empty() {
+            push(&json!({"role": "system", "content": req.system}));
+        }
+        let mut out = Vec::new();
+        for m in req.messages {
+            push_message(&mut out, m);
+            out.drain(..).for_each(|v| push(&v));
+        }
+    })
 }
 
 fn tool_json(t: &ToolSpec) -> Value {
@@ -413,13 +415,17 @@ mod tests {
                 }],
             },
         ];
-        let body = request_body(&Request {
-            model: "m",
-            system: "sys",
-            messages: &msgs,
-            tools: &[],
-            max_tokens: None,
-        });
+        let body = request_body(
+            &Request {
+                model: "m",
+                system: "sys",
+                messages: &msgs,
+                tools: &[],
+                max_tokens: None,
+            },
+            false,
+        );
+        let body: Value = serde_json::from_slice(&body).expect("JSON body");
         let m = body["messages"].as_array().expect("messages");
         assert_eq!(m[0], json!({"role":"system","content":"sys"}));
         assert_eq!(m[1], json!({"role":"user","content":"hi"}));
