@@ -435,9 +435,11 @@ impl Agent {
     }
 }
 
-/// Streamed text grows by doubling; the conversation keeps every answer for
-/// the whole session, so it keeps them at their length, not their capacity.
-fn compact_blocks(blocks: &mut [Block]) {
+/// Streamed text grows by doubling and a block list starts with room for
+/// four; the conversation keeps every answer for the whole session, so it
+/// keeps them at their length, not their capacity.
+fn compact_blocks(blocks: &mut Vec<Block>) {
+    blocks.shrink_to_fit();
     for b in blocks {
         match b {
             Block::Text { text } | Block::Thinking { text, .. } => text.shrink_to_fit(),
