@@ -118,7 +118,8 @@ pub async fn run(
                 text: String::new(),
             };
             let res = agent.turn(&mut sink, &mut Refuser, max_steps, None).await;
-            let (u, cost, unknown) = agent.ledger.total();
+            let t = agent.ledger.total;
+            let (u, cost, unknown) = (t.usage, t.cost, t.unpriced > 0);
             let mut result = json!({
                 "type": "result",
                 "result": sink.text,

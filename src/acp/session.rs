@@ -206,13 +206,16 @@ pub fn slash(agent: &mut Agent, text: &str) -> Option<SlashResult> {
             })
             .collect(),
         "cost" => {
-            let (u, cost, unknown) = agent.ledger.total();
-            let cost = if unknown {
+            let t = agent.ledger.total;
+            let cost = if t.unpriced > 0 {
                 "unknown cost".to_string()
             } else {
-                format!("${cost:.4}")
+                format!("${:.4}", t.cost)
             };
-            format!("{} tokens in, {} out; {cost}", u.input, u.output)
+            format!(
+                "{} tokens in, {} out; {cost}",
+                t.usage.input, t.usage.output
+            )
         }
         _ => {
             let policy = &mut agent.policy;

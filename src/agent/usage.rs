@@ -12,39 +12,70 @@ pub struct Call {
     pub cost: Option<f64>,
 }
 
+/// How many calls `/cost` lists; older ones live on only in the totals, so
+/// the ledger stays the same size however long the session runs.
+const RECENT: usize = 10;
+
+/// Tokens and cost summed over a run of calls.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Totals {
+    pub usage: Usage,
+    /// Known cost, USD.
+    pub cost: f64,
+    /// Calls whose price was unknown.
+    pub unpriced: usize,
+    pub calls: usize,
+}
+
+impl Totals {
+    /// The calls made after `earlier`, a snapshot of the same ledger.
+    pub fn since(&self, earlier: &Totals) -> Totals {
+        let (a, b) = (&self.usage, &earlier.usage);
+        Totals {
+            usage: Usage {
+                input: a.input - b.input,
+                output: a.output - b.output,
+                cache_read: a.cache_read - b.cache_read,
+                cache_write: a.cache_write - b.cache_write,
+                cost: 0.0,
+            },
+            cost: self.cost - earlier.cost,
+            unpriced: self.unpriced - earlier.unpriced,
+            calls: self.calls - earlier.calls,
+        }
+    }
+
+    /// `1,234 in · 56 out · 1,000 cached · $0.0123`
+    pub fn summary(&self) -> String {
+        summary(&self.usage, self.cost, self.unpriced > 0)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    pub calls: Vec<Call>,
+    /// The latest calls, oldest first.
+    pub recent: std::collections::VecDeque<Call>,
+    pub total: Totals,
 }
 
 impl Ledger {
     pub fn record(&mut self, model: &str, usage: Usage, cost: Option<f64>) {
-        self.calls.push(Call {
+        let t = &mut self.total;
+        t.usage.add(&usage);
+        t.usage.cost = 0.0;
+        t.calls += 1;
+        match cost {
+            Some(x) => t.cost += x,
+            None => t.unpriced += 1,
+        }
+        if self.recent.len() == RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(Call {
             model: model.to_string(),
             usage,
             cost,
         });
-    }
-
-    /// Totals of the calls from index `from` on: tokens, known cost, and
-    /// whether any call's price was unknown.
-    pub fn since(&self, from: usize) -> (Usage, f64, bool) {
-        let mut u = Usage::default();
-        let mut cost = 0.0;
-        let mut unknown = false;
-        for c in self.calls.iter().skip(from) {
-            u.add(&c.usage);
-            match c.cost {
-                Some(x) => cost += x,
-                None => unknown = true,
-            }
-        }
-        u.cost = 0.0;
-        (u, cost, unknown)
-    }
-
-    pub fn total(&self) -> (Usage, f64, bool) {
-        self.since(0)
     }
 }
 
@@ -91,17 +122,37 @@ mod tests {
             ..Usage::default()
         };
         l.record("a", u, Some(0.01));
+        let after_first = l.total;
         l.record("b", u, None);
-        let (t, cost, unknown) = l.total();
-        assert_eq!((t.input, t.output, t.cache_read), (2400, 60, 2000));
-        assert!(unknown);
+        let t = l.total;
         assert_eq!(
-            summary(&t, cost, unknown),
+            (t.usage.input, t.usage.output, t.usage.cache_read),
+            (2400, 60, 2000)
+        );
+        assert_eq!(
+            t.summary(),
             "2,400 in · 60 out · 2,000 cache read · $0.0100+"
         );
-        let (_, c1, u1) = l.since(1);
-        assert_eq!((c1, u1), (0.0, true));
+        let second = t.since(&after_first);
+        assert_eq!((second.cost, second.unpriced, second.calls), (0.0, 1, 1));
+        assert_eq!(
+            second.summary(),
+            "1,200 in · 30 out · 1,000 cache read · cost unknown"
+        );
+        assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn a_long_session_keeps_only_the_latest_calls() {
+        let mut l = Ledger::default();
+        for i in 0..25 {
+            l.record(&format!("m{i}"), Usage::default(), Some(0.5));
+        }
+        assert_eq!(l.total.calls, 25);
+        assert_eq!(l.total.cost, 12.5);
+        assert_eq!(l.recent.len(), RECENT);
+        assert_eq!(l.recent[0].model, "m15");
     }
 }

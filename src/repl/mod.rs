@@ -222,7 +222,7 @@ impl Repl {
 
     /// Steps until the turn ends, then reports how it ended.
     async fn steps(&mut self) {
-        let first_call = self.agent.ledger.calls.len();
+        let before = self.agent.ledger.total;
         self.agent.ctx.cancel.reset();
         self.busy.store(true, Ordering::SeqCst);
         let mut approver = approve::AskUser {
@@ -260,7 +260,7 @@ impl Repl {
                 self.renderer.error(&msg);
             }
         }
-        if let Some(line) = switch::turn_line(self, first_call) {
+        if let Some(line) = switch::turn_line(self, &before) {
             self.renderer.note(&line);
         }
         self.renderer.end_turn(how);

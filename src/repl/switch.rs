@@ -5,7 +5,7 @@
 
 use super::Repl;
 use crate::agent::conversation::Block;
-use crate::agent::usage::{summary, thousands};
+use crate::agent::usage::{thousands, Totals};
 use crate::provider::{self, http::Http, models, retry, ProviderId};
 use crate::render;
 use std::time::Duration;
@@ -145,42 +145,41 @@ pub async fn model(repl: &mut Repl, args: &str) {
 
 /// `/cost`: the last calls and the session's totals.
 pub fn cost(repl: &Repl) {
-    let calls = &repl.agent.ledger.calls;
-    if calls.is_empty() {
+    let ledger = &repl.agent.ledger;
+    if ledger.total.calls == 0 {
         render::println("no model calls yet");
         return;
     }
-    let skip = calls.len().saturating_sub(10);
+    let skip = ledger.total.calls - ledger.recent.len();
     if skip > 0 {
         render::println(&format!("({skip} earlier calls not shown)"));
     }
-    for (i, c) in calls.iter().enumerate().skip(skip) {
+    for (i, c) in ledger.recent.iter().enumerate() {
         let cost = c
             .cost
             .map(|x| format!("${x:.4}"))
             .unwrap_or_else(|| "?".into());
         render::println(&format!(
             "{:>4}  {:<28} {:>9} in {:>7} out {:>9} cached  {cost}",
-            i + 1,
+            skip + i + 1,
             c.model,
             thousands(c.usage.input),
             thousands(c.usage.output),
             thousands(c.usage.cache_read)
         ));
     }
-    let (u, cost, unknown) = repl.agent.ledger.total();
-    render::println(&format!("session: {}", summary(&u, cost, unknown)));
+    render::println(&format!("session: {}", ledger.total.summary()));
 }
 
 /// The line printed after each turn.
-pub fn turn_line(repl: &Repl, from: usize) -> Option<String> {
-    if !repl.settings.usage_line || repl.agent.ledger.calls.len() <= from {
+pub fn turn_line(repl: &Repl, before: &Totals) -> Option<String> {
+    let total = &repl.agent.ledger.total;
+    if !repl.settings.usage_line || total.calls == before.calls {
         return None;
     }
-    let (u, cost, unknown) = repl.agent.ledger.since(from);
-    let (_, total, _) = repl.agent.ledger.total();
     Some(format!(
-        "{} · session ${total:.4}",
-        summary(&u, cost, unknown)
+        "{} · session ${:.4}",
+        total.since(before).summary(),
+        total.cost
     ))
 }
