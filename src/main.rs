@@ -4,6 +4,7 @@ mod acp;
 mod agent;
 mod cli;
 mod config;
+mod malloc;
 mod mcp;
 mod paths;
 mod permissions;
@@ -42,6 +43,7 @@ fn main() {
 }
 
 fn run(cli: cli::Cli) -> i32 {
+    malloc::tune();
     let settings = match config::load_file().and_then(|f| config::Settings::resolve(f, &cli)) {
         Ok(s) => s,
         Err(e) => {

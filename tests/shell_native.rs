@@ -135,3 +135,30 @@ fn screen_reader_session_is_labelled_line_by_line() {
         );
     }
 }
+
+/// wisp executes itself once to tune its heap (src/malloc.rs); the commands
+/// it runs must still see the environment exactly as the user set it.
+#[test]
+fn commands_see_the_users_environment_unchanged() {
+    let mock = Aimock::start(json!([]));
+    let probe = "!echo \"tunables=[${GLIBC_TUNABLES-unset}] mark=[${WISP_MALLOC_TUNED-unset}]\"\n";
+    let run = wisp().openai(&mock).stdin(probe).run();
+    run.success();
+    assert!(
+        run.stdout.contains("tunables=[unset] mark=[unset]"),
+        "{}",
+        run.stdout
+    );
+    let run = wisp()
+        .openai(&mock)
+        .env("GLIBC_TUNABLES", "glibc.malloc.arena_max=4")
+        .stdin(probe)
+        .run();
+    run.success();
+    assert!(
+        run.stdout
+            .contains("tunables=[glibc.malloc.arena_max=4] mark=[unset]"),
+        "{}",
+        run.stdout
+    );
+}

@@ -38,17 +38,6 @@ pub struct Repl {
     pub prompts: crate::prompts::Library,
 }
 
-/// Hands memory freed during the turn (request bodies that held the whole
-/// history) back to the system, so a long session's RSS tracks what it
-/// keeps rather than its largest request. glibc keeps freed heap otherwise.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns unused heap pages; it has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// Between steps, asks whether to go on: Enter continues, text steers, `q` stops.
 struct StepPause {
     input: Rc<Input>,
@@ -264,6 +253,6 @@ impl Repl {
             self.renderer.note(&line);
         }
         self.renderer.end_turn(how);
-        release_freed_memory();
+        crate::malloc::trim();
     }
 }
