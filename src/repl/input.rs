@@ -39,7 +39,8 @@ impl Input {
         let config = rustyline::Config::builder()
             .auto_add_history(false)
             .completion_type(rustyline::CompletionType::List)
-            .max_history_size(2000)
+            // Kept in memory all session: a thousand prompts is ample recall.
+            .max_history_size(1000)
             .map_err(|e| e.to_string())?
             .build();
         let mut ed: Ed = Editor::with_config(config).map_err(|e| format!("terminal: {e}"))?;
