@@ -210,7 +210,12 @@ fn unconfirmed_project_config_cannot_raise_permissions() {
 
 #[test]
 fn safe_commands_reading_outside_the_workspace_ask() {
-    for cmd in ["cat /etc/hostname", "ls ..", "head ~/.bashrc"] {
+    for cmd in [
+        "cat /etc/hostname",
+        "ls ..",
+        "head ~/.bashrc",
+        "cat .*/hostname",
+    ] {
         let mock = one_call("bash", json!({"command": cmd}));
         let run = wisp().openai(&mock).args(&["-p", "go"]).run();
         run.success();
@@ -219,5 +224,24 @@ fn safe_commands_reading_outside_the_workspace_ask() {
             result.starts_with("denied:") && result.contains("outside the workspace"),
             "{cmd}: {result}"
         );
+    }
+}
+
+/// `sort *` looks read-only, but a file named `--output=...` in the folder
+/// makes the shell hand sort an option that writes. Abbreviated long options
+/// (`--outp`) are the same option to GNU tools.
+#[test]
+fn patterns_and_abbreviations_that_become_writing_options_ask() {
+    for cmd in ["sort *", "sort --outp=pwned.txt a.txt"] {
+        let mock = one_call("bash", json!({"command": cmd}));
+        let w = wisp()
+            .openai(&mock)
+            .file("a.txt", "b\na\n")
+            .file("--output=pwned.txt", "")
+            .args(&["-p", "go"]);
+        w.run().success();
+        let result = tool_result(&mock);
+        assert!(result.starts_with("denied:"), "{cmd}: {result}");
+        assert!(!w.path("pwned.txt").exists(), "{cmd} wrote a file");
     }
 }

@@ -174,13 +174,17 @@ impl Policy {
     /// workspace (`cat /etc/passwd`, `ls ../other`, `head ~/.bashrc`).
     fn path_outside(&self, command: &str, cwd: &Path) -> Option<String> {
         let words = shlex::split(command).unwrap_or_default();
-        words
-            .iter()
-            .map(|w| match w.split_once('=') {
-                // `--file=/etc/x`: the value is the path.
-                Some((_, v)) if w.starts_with('-') => v.to_string(),
-                _ => w.clone(),
-            })
+        let values = words.iter().map(|w| match w.split_once('=') {
+            // `--file=/etc/x`: the value is the path.
+            Some((_, v)) if w.starts_with('-') => v.to_string(),
+            _ => w.clone(),
+        });
+        // Some shells expand `.*` to `..` as well: `cat .*/secret`.
+        let dots = |p: &str| p.starts_with('.') && p[1..].contains(['*', '?', '[']);
+        if values.clone().any(|w| w.split('/').any(dots)) {
+            return Some("a pattern could match `..`, outside the workspace".into());
+        }
+        values
             .filter(|w| w.starts_with('/') || w.starts_with('~') || w.split('/').any(|p| p == ".."))
             .filter(|w| w != "/dev/null")
             .find_map(|w| {

@@ -16,8 +16,11 @@ pub enum Class {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
-    /// A word, and whether it contains a `$` expansion outside single quotes.
-    Word(String, bool),
+    /// A word, whether it contains a `$` expansion outside single quotes,
+    /// and whether it starts with an unquoted expansion (`$`, `*`, `?`, `[`,
+    /// `{`), which may turn into an option such as `--output=FILE`, or into
+    /// several words.
+    Word(String, bool, bool),
     /// `;`, `&&`, `||`, `|`, `|&`.
     Sep,
     /// A redirection operator (`>`, `2>>`, `&>`, `<`, `>&`).
@@ -36,13 +39,15 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
     let mut word = String::new();
     let mut in_word = false;
     let mut has_var = false;
+    let mut lead = false;
     let mut i = 0;
     macro_rules! end_word {
         () => {
             if in_word {
-                toks.push(Tok::Word(std::mem::take(&mut word), has_var));
+                toks.push(Tok::Word(std::mem::take(&mut word), has_var, lead));
                 in_word = false;
                 has_var = false;
+                lead = false;
             }
         };
     }
@@ -91,7 +96,7 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
                             if chars.get(i + 1) == Some(&'(') {
                                 return ask("command substitution");
                             }
-                            has_var = true;
+                            has_var |= expands_after_dollar(chars.get(i + 1).copied());
                             word.push('$');
                         }
                         Some(&ch) => word.push(ch),
@@ -114,7 +119,10 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
                     return ask("command substitution");
                 }
                 in_word = true;
-                has_var = true;
+                if expands_after_dollar(next) {
+                    has_var = true;
+                    lead |= word.is_empty();
+                }
                 word.push('$');
             }
             '(' | ')' => return ask("subshell or group"),
@@ -138,6 +146,7 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
                     op = std::mem::take(&mut word);
                     in_word = false;
                     has_var = false;
+                    lead = false;
                 }
                 end_word!();
                 op.push('>');
@@ -175,15 +184,22 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             }
             _ => {
                 in_word = true;
+                lead |= word.is_empty() && matches!(c, '*' | '?' | '[' | '{');
                 word.push(c);
             }
         }
         i += 1;
     }
     if in_word {
-        toks.push(Tok::Word(word, has_var));
+        toks.push(Tok::Word(word, has_var, lead));
     }
     Ok(toks)
+}
+
+/// Whether `$` followed by `next` expands: before a name, `{`, a digit or a
+/// special parameter. Elsewhere (`grep "x$"`) it is a plain dollar sign.
+fn expands_after_dollar(next: Option<char>) -> bool {
+    next.is_some_and(|c| c.is_ascii_alphanumeric() || "_{@*#?$!-".contains(c))
 }
 
 /// Classifies a whole command line: every simple command in it must be safe.
@@ -215,23 +231,29 @@ pub fn classify(command: &str, safe_commands: &[String]) -> Class {
 /// Classifies one simple command (no separators left).
 fn simple(part: &[Tok], safe_commands: &[String]) -> Class {
     let mut words: Vec<&str> = Vec::new();
+    // Arguments whose text is only known once the shell expands them.
+    let mut expands = false;
+    let mut vars = false;
     let mut iter = part.iter();
     while let Some(t) = iter.next() {
         match t {
-            Tok::Word(w, var) => {
+            Tok::Word(w, var, lead) => {
                 if words.is_empty() {
-                    if *var {
-                        return Class::Ask("the program name comes from a variable".into());
+                    if *var || *lead {
+                        return Class::Ask("the program name comes from an expansion".into());
                     }
                     if is_assignment(w) {
                         return Class::Ask("sets a variable before the command".into());
                     }
+                } else {
+                    expands |= *lead;
+                    vars |= *var;
                 }
                 words.push(w);
             }
             Tok::Redir(op) => {
                 let target = match iter.next() {
-                    Some(Tok::Word(w, false)) => w.as_str(),
+                    Some(Tok::Word(w, false, false)) => w.as_str(),
                     _ => return Class::Ask("could not parse a redirection".into()),
                 };
                 if op == "<" {
@@ -258,8 +280,50 @@ fn simple(part: &[Tok], safe_commands: &[String]) -> Class {
     if prog.contains('/') {
         return Class::Ask(format!("runs a program by path: {prog}"));
     }
+    // A variable may name any file, inside the workspace or not.
+    if vars && !matches!(prog, "echo" | "cd") {
+        return Class::Ask("an argument comes from a variable".into());
+    }
+    // `sort *` with a file named `--output=x` in the folder writes x.
+    if expands && !HARMLESS_OPTIONS.contains(&prog) {
+        return Class::Ask(format!("a pattern could expand into an option of {prog}"));
+    }
+    // `cd` alone, `cd -` or `cd $X` leave for a folder the workspace check cannot see.
+    if prog == "cd" && (vars || !matches!(args, [dir] if *dir != "-")) {
+        return Class::Ask("cd to a folder that is not named".into());
+    }
     program(prog, args)
 }
+
+/// Read-only programs none of whose options write, delete or run anything,
+/// so a pattern that expands into an option is harmless.
+const HARMLESS_OPTIONS: &[&str] = &[
+    "ls",
+    "cat",
+    "head",
+    "wc",
+    "echo",
+    "file",
+    "stat",
+    "du",
+    "diff",
+    "cmp",
+    "basename",
+    "dirname",
+    "realpath",
+    "readlink",
+    "cut",
+    "nl",
+    "grep",
+    "egrep",
+    "fgrep",
+    "md5sum",
+    "sha256sum",
+    "sha1sum",
+    "tac",
+    "rev",
+    "comm",
+];
 
 fn is_assignment(w: &str) -> bool {
     match w.split_once('=') {
@@ -272,11 +336,14 @@ fn is_assignment(w: &str) -> bool {
 
 /// True when any argument is one of `bad` or starts with `bad=` (long options)
 /// or is a short option cluster starting with a `bad` short flag (`-ofile`).
+/// GNU tools and git also take any unambiguous abbreviation of a long option
+/// (`sort --outp=x`), so every prefix of a bad long option counts as it.
 fn has_flag(args: &[&str], bad: &[&str]) -> bool {
     args.iter().any(|a| {
         bad.iter().any(|b| {
+            let long = a.split('=').next().unwrap_or(a);
             *a == *b
-                || (b.starts_with("--") && a.starts_with(&format!("{b}=")))
+                || (b.starts_with("--") && long.len() > 2 && b.starts_with(long))
                 || (b.len() == 2
                     && !b.starts_with("--")
                     && a.starts_with(b)
@@ -665,6 +732,38 @@ mod tests {
         ("ls\npwd", R),
         ("git log --oneline | head -5", R),
         ("cd src && ls", R),
+        // Abbreviated long options are the option itself.
+        ("sort --outp=x names.txt", A),
+        ("sort --out x names.txt", A),
+        ("tail --foll log", A),
+        ("sed -n --in-pl 's/a/b/p' f", A),
+        ("git diff --outp=x", A),
+        ("git log --ext HEAD", A),
+        ("sort --", R),
+        // Patterns and variables that may expand into options or other paths.
+        ("sort *", A),
+        ("sort ''*", A),
+        ("sort {--output=x,y}", A),
+        ("tree *", A),
+        ("git diff -- *", A),
+        ("sort ./*", R),
+        ("sort src/*.txt", R),
+        ("ls *", R),
+        ("cat *.md", R),
+        ("grep -n x *", R),
+        ("git diff -- '*.rs'", R),
+        ("c* file", A),
+        ("cat $HOME/.ssh/id_rsa", A),
+        ("head \"${F}\"", A),
+        ("echo $HOME", R),
+        ("grep -n 'x$' f", R),
+        ("grep -n \"x$\" f", R),
+        ("grep x$ f", R),
+        // cd to a folder the workspace check cannot see.
+        ("cd", A),
+        ("cd -", A),
+        ("cd $HOME && cargo test", A),
+        ("cd src && cargo test", B),
         ("ls 2>&1 | head", R),
         ("ls 2>/dev/null", R),
         ("grep x f > /dev/null", R),
