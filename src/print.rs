@@ -75,7 +75,7 @@ impl EventSink for JsonSink {
                 "type": "tool_result", "id": id, "name": name,
                 "content": output.content, "is_error": output.is_error,
             })),
-            AgentEvent::Usage(u) => self.line(json!({
+            AgentEvent::Usage { call: u, .. } => self.line(json!({
                 "type": "usage", "input_tokens": u.input, "output_tokens": u.output,
                 "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
             })),

@@ -579,3 +579,38 @@ fn mcp_servers_named_by_the_editor_serve_the_session() {
         "{result}"
     );
 }
+
+#[test]
+fn usage_updates_report_the_context_and_the_cost() {
+    let mock = Aimock::start(json!(calls(&[(
+        "go",
+        "read",
+        json!({"path": "notes.txt"})
+    )])));
+    let w = wisp()
+        .openai(&mock)
+        .file("notes.txt", "hello\n")
+        .config("context_window = 1000\n[prices.\"test-model\"]\ninput = 1.0\noutput = 2.0\n");
+    let seen = client(&w, "prompts", &[("ACP_PROMPTS", "go")]);
+    assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
+    let usage: Vec<&Value> = seen
+        .updates()
+        .into_iter()
+        .filter(|u| u["sessionUpdate"] == "usage_update")
+        .collect();
+    // One per model call: the tool call, then the answer.
+    assert_eq!(usage.len(), 2, "{}", seen.stdout);
+    let used: Vec<u64> = usage
+        .iter()
+        .map(|u| u["used"].as_u64().unwrap_or(0))
+        .collect();
+    // aimock's token counts are its own estimates: only their presence is checked.
+    assert!(used.iter().all(|u| *u > 0), "{used:?}");
+    assert!(usage.iter().all(|u| u["size"] == 1000));
+    let cost: Vec<f64> = usage
+        .iter()
+        .map(|u| u["cost"]["amount"].as_f64().unwrap_or(-1.0))
+        .collect();
+    assert!(cost[0] > 0.0 && cost[1] > cost[0], "cumulative: {cost:?}");
+    assert_eq!(usage[1]["cost"]["currency"], "USD");
+}

@@ -438,6 +438,7 @@ async fn run_prompt(
         current_call: s.current_call.clone(),
         call_terminal: s.call_terminal.clone(),
         plan: None,
+        window: agent.limits.window,
     };
     if let [crate::agent::conversation::Block::Text { text }] = content.as_slice() {
         if let Some(r) = session::slash(agent, text) {

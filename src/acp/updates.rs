@@ -2,6 +2,8 @@
 //! chunks, tool calls and their updates (text, diffs, locations).
 
 use super::rpc::Conn;
+use crate::agent::conversation::Usage;
+use crate::agent::usage::Totals;
 use crate::agent::{AgentEvent, EventSink};
 use crate::tools::{FileDiff, ToolKind, ToolOutput};
 use serde_json::{json, Value};
@@ -20,6 +22,8 @@ pub struct Updates {
     pub call_terminal: Rc<RefCell<Option<(String, String)>>>,
     /// The arguments of a running `update_plan` call, sent as a plan once it succeeds.
     pub plan: Option<Value>,
+    /// The model's context window, when known: usage updates need it.
+    pub window: Option<u64>,
 }
 
 impl Updates {
@@ -33,6 +37,20 @@ impl Updates {
     pub fn text(&self, kind: &str, text: &str) {
         self.send(json!({"sessionUpdate": kind, "content": {"type": "text", "text": text}}));
     }
+}
+
+/// How full the context is after a model call (all it read and wrote is in
+/// the next request), with the session's cost when every call was priced.
+pub fn usage_update(call: &Usage, session: &Totals, size: u64) -> Value {
+    let mut u = json!({
+        "sessionUpdate": "usage_update",
+        "used": call.input + call.cache_read + call.cache_write + call.output,
+        "size": size,
+    });
+    if session.unpriced == 0 {
+        u["cost"] = json!({"amount": session.cost, "currency": "USD"});
+    }
+    u
 }
 
 /// An `update_plan` call's items as a `plan` update (the tool takes the
@@ -145,7 +163,11 @@ impl EventSink for Updates {
                     }
                 }
             }
-            AgentEvent::Usage(_) => {}
+            AgentEvent::Usage { call, session } => {
+                if let Some(size) = self.window {
+                    self.send(usage_update(call, session, size));
+                }
+            }
         }
     }
 }

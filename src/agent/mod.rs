@@ -39,7 +39,11 @@ pub enum AgentEvent<'a> {
         name: &'a str,
         output: &'a ToolOutput,
     },
-    Usage(&'a Usage),
+    /// A model call's token counts, and the session's totals after it.
+    Usage {
+        call: &'a Usage,
+        session: &'a usage::Totals,
+    },
 }
 
 /// Receives events as they happen.
@@ -232,7 +236,10 @@ impl Agent {
         if let Some(s) = &mut self.session {
             s.note_usage(&reply.usage);
         }
-        sink.event(AgentEvent::Usage(&reply.usage));
+        sink.event(AgentEvent::Usage {
+            call: &reply.usage,
+            session: &self.ledger.total,
+        });
         if reply.message.content.is_empty() {
             return StepOutcome::Done(reply.stop);
         }

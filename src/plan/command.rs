@@ -258,7 +258,7 @@ impl EventSink for Lines {
                 let first = output.content.lines().next().unwrap_or("");
                 render::println(&format!("tool error: {name}: {first}"));
             }
-            AgentEvent::Usage(_) => self.flush_text(),
+            AgentEvent::Usage { .. } => self.flush_text(),
             _ => {}
         }
     }

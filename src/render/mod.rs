@@ -287,7 +287,7 @@ impl EventSink for Renderer {
                 }
                 self.side(&s);
             }
-            AgentEvent::Usage(_) => {}
+            AgentEvent::Usage { .. } => {}
         }
     }
 }
