@@ -7,6 +7,7 @@
 //! written twice, once to count them, so the buffer is allocated once at its
 //! final size instead of doubling.
 
+use crate::agent::conversation::Message;
 use serde_json::Value;
 use std::io::{self, Write};
 
@@ -19,6 +20,27 @@ pub fn build(envelope: &Value, key: &str, entries: impl Fn(&mut dyn FnMut(&Value
     let mut buf = Vec::with_capacity(counter.0);
     write(&mut buf, envelope, key, &entries);
     buf
+}
+
+/// A chat body, the shape Chat Completions and Ollama's /api/chat share:
+/// `messages` holds the system prompt as a message, then each message as
+/// the one or more entries `each` makes of it.
+pub fn chat(
+    envelope: &Value,
+    system: &str,
+    messages: &[Message],
+    each: fn(&mut Vec<Value>, &Message),
+) -> Vec<u8> {
+    build(envelope, "messages", |push| {
+        if !system.is_empty() {
+            push(&serde_json::json!({"role": "system", "content": system}));
+        }
+        let mut out = Vec::new();
+        for m in messages {
+            each(&mut out, m);
+            out.drain(..).for_each(|v| push(&v));
+        }
+    })
 }
 
 fn write(

@@ -6,6 +6,7 @@
 use super::body;
 use super::http::{json_error_message, Http};
 use super::openai::parse_arguments;
+use super::openai::tool_json;
 use super::stream::{self, Framing, CUT_SHORT};
 use super::{Delta, DeltaSink, Provider, ProviderError, ProviderId, Reply, Request, StopReason};
 use crate::agent::conversation::{Block, Message, Role, Usage};
@@ -53,12 +54,7 @@ impl Provider for Ollama {
 pub fn request_body(req: &Request, num_ctx: Option<u32>) -> Vec<u8> {
     let mut envelope = json!({"model": req.model, "stream": true});
     if !req.tools.is_empty() {
-        let tools: Vec<Value> = req
-            .tools
-            .iter()
-            .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.schema}}))
-            .collect();
-        envelope["tools"] = Value::Array(tools);
+        envelope["tools"] = Value::Array(req.tools.iter().map(tool_json).collect());
     }
     let mut options = Map::new();
     if let Some(n) = num_ctx {
@@ -70,16 +66,7 @@ pub fn request_body(req: &Request, num_ctx: Option<u32>) -> Vec<u8> {
     if !options.is_empty() {
         envelope["options"] = Value::Object(options);
     }
-    body::build(&envelope, "messages", |push| {
-        if !req.system.is_empty() {
-            push(&json!({"role": "system", "content": req.system}));
-        }
-        let mut out = Vec::new();
-        for m in req.messages {
-            push_message(&mut out, m);
-            out.drain(..).for_each(|v| push(&v));
-        }
-    })
+    body::chat(&envelope, req.system, req.messages, push_message)
 }
 
 fn push_message(out: &mut Vec<Value>, m: &Message) {

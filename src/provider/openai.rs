@@ -64,19 +64,11 @@ pub fn request_body(req: &Request, cost: bool) -> Vec<u8> {
     if cost {
         envelope["usage"] = json!({"include": true});
     }
-    body::build(&envelope, "messages", |push| {
-        if !req.system.is_empty() {
-            push(&json!({"role": "system", "content": req.system}));
-        }
-        let mut out = Vec::new();
-        for m in req.messages {
-            push_message(&mut out, m);
-            out.drain(..).for_each(|v| push(&v));
-        }
-    })
+    body::chat(&envelope, req.system, req.messages, push_message)
 }
 
-fn tool_json(t: &ToolSpec) -> Value {
+/// A tool as Chat Completions declares it; Ollama's /api/chat takes the same.
+pub fn tool_json(t: &ToolSpec) -> Value {
     json!({
         "type": "function",
         "function": {"name": t.name, "description": t.description, "parameters": t.schema},
