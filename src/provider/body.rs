@@ -15,10 +15,21 @@ use std::io::{self, Write};
 /// `key`, whose entries `entries` hands one by one to the function it gets.
 /// `entries` runs twice, so it must hand the same entries both times.
 pub fn build(envelope: &Value, key: &str, entries: impl Fn(&mut dyn FnMut(&Value))) -> Vec<u8> {
+    // The envelope's fields, open for one more: `{"a":1,` (or `{`).
+    let mut head = serde_json::to_vec(envelope).unwrap_or_default();
+    if head.last() == Some(&b'}') {
+        head.pop();
+    }
+    if head.is_empty() {
+        head.push(b'{');
+    }
+    if head.len() > 1 {
+        head.push(b',');
+    }
     let mut counter = Counter(0);
-    write(&mut counter, envelope, key, &entries);
+    write(&mut counter, &head, key, &entries);
     let mut buf = Vec::with_capacity(counter.0);
-    write(&mut buf, envelope, key, &entries);
+    write(&mut buf, &head, key, &entries);
     buf
 }
 
@@ -43,24 +54,9 @@ pub fn chat(
     })
 }
 
-fn write(
-    out: &mut dyn Write,
-    envelope: &Value,
-    key: &str,
-    entries: &impl Fn(&mut dyn FnMut(&Value)),
-) {
+fn write(out: &mut dyn Write, head: &[u8], key: &str, entries: &impl Fn(&mut dyn FnMut(&Value))) {
     // Neither writer can fail: one counts, the other grows a Vec.
-    let mut head = serde_json::to_vec(envelope).unwrap_or_default();
-    if head.last() == Some(&b'}') {
-        head.pop();
-    }
-    if head.is_empty() {
-        head.push(b'{');
-    }
-    if head.len() > 1 {
-        head.push(b',');
-    }
-    let _ = out.write_all(&head);
+    let _ = out.write_all(head);
     let _ = serde_json::to_writer(&mut *out, key);
     let _ = out.write_all(b":[");
     let mut first = true;
