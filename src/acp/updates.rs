@@ -39,12 +39,12 @@ impl Updates {
     }
 }
 
-/// How full the context is after a model call (all it read and wrote is in
-/// the next request), with the session's cost when every call was priced.
+/// How full the context is after a model call, with the session's cost
+/// when every call was priced.
 pub fn usage_update(call: &Usage, session: &Totals, size: u64) -> Value {
     let mut u = json!({
         "sessionUpdate": "usage_update",
-        "used": call.input + call.cache_read + call.cache_write + call.output,
+        "used": call.in_context(),
         "size": size,
     });
     if session.unpriced == 0 {

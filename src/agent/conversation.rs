@@ -106,6 +106,12 @@ fn is_zero(x: &f64) -> bool {
 }
 
 impl Usage {
+    /// Tokens in the context after this call: all it read and wrote goes
+    /// into the next request.
+    pub fn in_context(&self) -> u64 {
+        self.input + self.cache_read + self.cache_write + self.output
+    }
+
     pub fn add(&mut self, o: &Usage) {
         self.input += o.input;
         self.output += o.output;

@@ -44,8 +44,7 @@ impl Limits {
 
 /// Tokens the last request used (its whole prompt plus the answer).
 pub fn used(agent: &Agent) -> Option<u64> {
-    let u = agent.session.as_ref()?.last_usage?;
-    Some(u.input + u.cache_read + u.cache_write + u.output)
+    Some(agent.session.as_ref()?.last_usage?.in_context())
 }
 
 /// Whether the context has passed the automatic compaction threshold.
