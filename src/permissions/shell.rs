@@ -340,8 +340,8 @@ fn is_assignment(w: &str) -> bool {
 /// (`sort --outp=x`), so every prefix of a bad long option counts as it.
 fn has_flag(args: &[&str], bad: &[&str]) -> bool {
     args.iter().any(|a| {
+        let long = a.split('=').next().unwrap_or(a);
         bad.iter().any(|b| {
-            let long = a.split('=').next().unwrap_or(a);
             *a == *b
                 || (b.starts_with("--") && long.len() > 2 && b.starts_with(long))
                 || (b.len() == 2
