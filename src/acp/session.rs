@@ -28,6 +28,8 @@ pub struct Session {
     pub rejected: Rc<RefCell<HashSet<String>>>,
     /// The prompt library for the session's directory (`/NAME args`).
     pub prompts: Rc<crate::prompts::Library>,
+    /// Whether the session's SessionStart hooks ran (with its first prompt).
+    pub hooks_started: Cell<bool>,
 }
 
 /// The session's directory: absolute as given, or relative to wisp's own.

@@ -99,6 +99,15 @@ impl Repl {
                 self.agent.policy.mode.as_str()
             ));
         }
+        if self.agent.hooks.is_some() {
+            let source = if self.agent.conv.messages.is_empty() {
+                "startup"
+            } else {
+                "resume"
+            };
+            self.hooked(|a, r| Box::pin(a.session_start(source, r)))
+                .await;
+        }
         if let Some(p) = first {
             self.handle(&p).await;
         }
@@ -141,7 +150,26 @@ impl Repl {
                 }
             }
         }
+        if self.agent.hooks.is_some() {
+            self.hooked(|a, r| Box::pin(a.session_end("prompt_input_exit", r)))
+                .await;
+        }
         i32::from(self.failed && !tty)
+    }
+
+    /// Runs a hook event outside a turn, with Ctrl-C able to stop it.
+    pub async fn hooked<F>(&mut self, f: F)
+    where
+        F: for<'a> FnOnce(
+            &'a mut crate::agent::Agent,
+            &'a mut Renderer,
+        ) -> futures_util::future::LocalBoxFuture<'a, ()>,
+    {
+        self.agent.ctx.cancel.reset();
+        self.busy.store(true, Ordering::SeqCst);
+        f(&mut self.agent, &mut self.renderer).await;
+        self.busy.store(false, Ordering::SeqCst);
+        self.renderer.finish();
     }
 
     async fn handle(&mut self, line: &str) -> commands::Flow {
@@ -187,7 +215,14 @@ impl Repl {
                 text: ran.join("\n\n"),
             };
         }
-        self.agent.push_user_blocks(blocks);
+        self.agent.ctx.cancel.reset();
+        self.busy.store(true, Ordering::SeqCst);
+        let sent = self.agent.submit(blocks, &mut self.renderer).await;
+        self.busy.store(false, Ordering::SeqCst);
+        if sent.is_err() {
+            self.renderer.end_turn("prompt blocked by a hook");
+            return;
+        }
         self.steps().await;
     }
 
@@ -230,6 +265,7 @@ impl Repl {
         self.busy.store(false, Ordering::SeqCst);
         self.renderer.finish();
         self.failed = matches!(end, TurnEnd::Error(_));
+        let cancelled = matches!(end, TurnEnd::Cancelled);
         let how = match &end {
             TurnEnd::Done(_) => "turn complete",
             TurnEnd::Cancelled => "turn cancelled",
@@ -251,6 +287,11 @@ impl Repl {
         }
         if let Some(line) = switch::turn_line(self, &before) {
             self.renderer.note(&line);
+        }
+        if self.agent.hooks.is_some() && !cancelled {
+            let msg = "wisp is waiting for your input";
+            self.hooked(|a, r| Box::pin(a.notify(msg, "idle_prompt", r)))
+                .await;
         }
         self.renderer.end_turn(how);
         crate::malloc::trim();

@@ -93,11 +93,20 @@ async fn resume_cmd(repl: &mut Repl, args: &str) {
 
 async fn fresh(repl: &mut Repl) {
     repl.agent.save().await;
+    let hooked = repl.agent.hooks.is_some();
+    if hooked {
+        repl.hooked(|a, r| Box::pin(a.session_end("clear", r)))
+            .await;
+    }
     repl.agent.conv.messages.clear();
     let a = &repl.agent;
     let s = Session::new(&a.ctx.cwd, a.provider.id().as_str(), &a.model);
     repl.agent.set_session(s);
     render::println("new conversation");
+    if hooked {
+        repl.hooked(|a, r| Box::pin(a.session_start("clear", r)))
+            .await;
+    }
 }
 
 async fn undo(repl: &mut Repl, args: &str) {
