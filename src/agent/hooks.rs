@@ -278,7 +278,8 @@ impl Agent {
         } else if let Some(why) = a.block {
             pre.refused = refuse(format!("blocked by a hook: {why}"), StepOutcome::WantsMore);
         } else if let Some((Permission::Deny, why)) = &a.permission {
-            pre.refused = refuse(format!("denied by a hook: {why}"), StepOutcome::WantsMore);
+            let text = format!("blocked by a PreToolUse hook: {why}");
+            pre.refused = refuse(text, StepOutcome::WantsMore);
         }
         pre.input = a.updated_input;
         pre.permission = a.permission;

@@ -363,6 +363,9 @@ impl Agent {
             return (out, o);
         }
         let input = pre.input.as_ref().unwrap_or(input);
+        // A rewritten call is shown (and asked about) as it will run.
+        let rewritten = pre.input.as_ref().map(|i| tool.summary(i));
+        let summary = rewritten.as_deref().unwrap_or(summary);
         let mut decision = self.policy.decide(tool.as_ref(), input, &self.ctx.cwd);
         if let Some((p, why)) = &pre.permission {
             let boundary = self.boundary(tool.as_ref(), input);
