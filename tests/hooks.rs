@@ -643,3 +643,92 @@ fn last_tool_result_of(body: &Value) -> String {
         .unwrap_or("")
         .to_string()
 }
+
+#[test]
+fn hooks_of_one_event_run_in_parallel_and_any_deny_wins() {
+    let mock = Aimock::start(json!(calls("look", "read", json!({"path": "a.txt"}))));
+    // Each hook waits for the other's mark: they finish only side by side.
+    let both = "touch $1.flag; for i in $(seq 100); do [ -e $2.flag ] && break; sleep 0.1; done; [ -e $2.flag ] || exit 1\n";
+    let w = script(
+        wisp().openai(&mock).file("a.txt", "secret\n"),
+        "meet.sh",
+        &format!("#!/usr/bin/env bash\n{both}"),
+    );
+    let allow = r#"{\"hookSpecificOutput\":{\"hookEventName\":\"PreToolUse\",\"permissionDecision\":\"allow\"}}"#;
+    let deny = r#"{\"hookSpecificOutput\":{\"hookEventName\":\"PreToolUse\",\"permissionDecision\":\"deny\",\"permissionDecisionReason\":\"not today\"}}"#;
+    let hooks = json!({"PreToolUse": [
+        {"matcher": "Read", "hooks": [{"type": "command", "command": format!("./meet.sh a b && echo \"{allow}\"")}]},
+        {"matcher": "read", "hooks": [{"type": "command", "command": format!("./meet.sh b a && echo \"{deny}\"")}]}
+    ]});
+    let w = user_hooks(w, hooks);
+    let w = w.args(&["-p", "look"]);
+    let run = w.run();
+    run.success();
+    let result = last_tool_result(&mock);
+    assert!(
+        result.contains("blocked by a PreToolUse hook: not today"),
+        "{result}\n{}",
+        run.stderr
+    );
+    assert!(!result.contains("secret"));
+    assert!(
+        run.stderr.contains("allowed by ./meet.sh a b"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn ctrl_c_kills_a_running_hook_and_the_session_goes_on() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "look", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "read", "arguments": {"path": "a.txt"}}]}},
+        {"match": {"userMessage": "look", "hasToolResult": true}, "response": {"content": "looked"}},
+        {"match": {"userMessage": "after"}, "response": {"content": "Still here."}}
+    ]));
+    let w = script(
+        wisp().openai(&mock).file("a.txt", "hello\n"),
+        "slow.sh",
+        "#!/usr/bin/env bash\nsleep 60 &\necho $! > sleeper.pid\nwait\n",
+    );
+    let w = user_hooks(w, one("PreToolUse", "", "./slow.sh"));
+    let mut child = w
+        .command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"look\n").expect("write");
+    stdin.flush().expect("flush");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !w.path("sleeper.pid").exists() {
+        assert!(Instant::now() < deadline, "the hook never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(300));
+    stdin.write_all(b"after\n").expect("write");
+    drop(stdin);
+    let out = support::wait_with_timeout(child, Duration::from_secs(30));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("hook PreToolUse: ./slow.sh cancelled"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Still here."), "{stdout}");
+    let pid = std::fs::read_to_string(w.path("sleeper.pid")).expect("pid");
+    let proc = format!("/proc/{}", pid.trim());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Path::new(&proc).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!Path::new(&proc).exists(), "the hook's group was killed");
+}

@@ -320,7 +320,8 @@ impl Agent {
         match tool.kind() {
             ToolKind::Read | ToolKind::Edit | ToolKind::Search => {
                 let p = input.get("path").and_then(Value::as_str).unwrap_or(".");
-                crate::permissions::workspace::check(&self.policy.root, cwd, p, &[]).is_some()
+                let protected = &self.policy.protected;
+                crate::permissions::workspace::check(&self.policy.root, cwd, p, protected).is_some()
             }
             ToolKind::Execute => {
                 let c = input.get("command").and_then(Value::as_str).unwrap_or("");
