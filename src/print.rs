@@ -35,6 +35,10 @@ impl Approver for Refuser {
         );
         Box::pin(async move { Approval::Refuse(msg) })
     }
+
+    fn waits_for_a_person(&self) -> bool {
+        false
+    }
 }
 
 /// Writes stream-json lines and remembers the answer for the final object.

@@ -147,7 +147,9 @@ else:
 print(json.dumps({"hookSpecificOutput": out}))
 "#,
     );
-    let w = user_hooks(w, one("PreToolUse", "Bash", "python3 rewrite.py"));
+    let mut hooks = one("PreToolUse", "Bash", "python3 rewrite.py");
+    hooks["Notification"] = one("Notification", "", "touch notified")["Notification"].clone();
+    let w = user_hooks(w, hooks);
     let w = w.args(&["-p", "two"]);
     let run = w.run();
     run.success();
@@ -167,6 +169,8 @@ print(json.dumps({"hookSpecificOutput": out}))
         "{results:?}"
     );
     assert!(run.stderr.contains("rewrote the call"), "{}", run.stderr);
+    // Nobody answers in -p: no Notification says someone is awaited.
+    assert!(!w.path("notified").exists());
 }
 
 #[test]
@@ -606,7 +610,7 @@ fn hooks_run_in_acp_mode_and_the_editor_is_told() {
     hooks["SessionStart"] =
         one("SessionStart", "startup", "echo 'Team rule: small commits'")["SessionStart"].clone();
     let w = user_hooks(w, hooks);
-    let recv = acp_client(&w, "go|hi");
+    let recv = acp_client(&w, "go|hi|/hooks");
     assert!(w.path("keep.txt").exists());
     let chunks: Vec<String> = recv
         .iter()
@@ -624,7 +628,14 @@ fn hooks_run_in_acp_mode_and_the_editor_is_told() {
         "{chunks:?}"
     );
     assert!(chunks.iter().any(|c| c.contains("hook SessionStart: echo 'Team rule: small commits' added context")), "{chunks:?}");
+    assert!(
+        chunks
+            .iter()
+            .any(|c| c.contains("PreToolUse [Bash] ./guard.sh  (") && c.contains("approved")),
+        "{chunks:?}"
+    );
     let bodies = mock.bodies("/v1/chat/completions");
+    assert_eq!(bodies.len(), 3, "/hooks is answered by wisp, not the model");
     assert!(bodies[0].to_string().contains("Team rule: small commits"));
     assert_eq!(
         bodies[2].to_string().matches("Team rule").count(),

@@ -83,6 +83,10 @@ pub enum Approval {
 /// Answers approval requests; supplied by the front end.
 pub trait Approver {
     fn ask<'a>(&'a mut self, req: &'a ApprovalRequest<'a>) -> LocalBoxFuture<'a, Approval>;
+    /// Whether a person answers (so a `Notification` hook should tell them).
+    fn waits_for_a_person(&self) -> bool {
+        true
+    }
 }
 
 /// How a step ended.
@@ -381,8 +385,10 @@ impl Agent {
             }
             Decision::Ask(why) => {
                 let diff = tool.preview(input, &self.ctx).await;
-                let msg = format!("wisp needs your permission to use {name}");
-                self.notify(&msg, "permission_prompt", sink).await;
+                if approver.waits_for_a_person() {
+                    let msg = format!("wisp needs your permission to use {name}");
+                    self.notify(&msg, "permission_prompt", sink).await;
+                }
                 let req = ApprovalRequest {
                     tool: name,
                     kind,
