@@ -35,6 +35,8 @@ pub enum Event<'a> {
     },
     Stop {
         active: bool,
+        /// The text of the answer the model just finished.
+        last_message: &'a str,
     },
     PreCompact {
         trigger: &'a str,
@@ -247,7 +249,15 @@ impl Agent {
 
     /// `Stop`: Some(instruction) when a hook keeps the turn going.
     pub async fn stop_hook(&mut self, active: bool, sink: &mut dyn EventSink) -> Option<String> {
-        let a = self.hook(Event::Stop { active }, sink).await?;
+        let last = match self.conv.messages.last() {
+            Some(m) if m.role == super::conversation::Role::Assistant => m.text(),
+            _ => String::new(),
+        };
+        let ev = Event::Stop {
+            active,
+            last_message: &last,
+        };
+        let a = self.hook(ev, sink).await?;
         if a.stop.is_some() {
             return None;
         }

@@ -321,7 +321,7 @@ impl Agent {
             input,
         });
         let (output, outcome) = self
-            .check_and_run(tool, (id, name), input, kind, &summary, sink, approver)
+            .check_and_run(tool, id, name, input, kind, &summary, sink, approver)
             .await;
         sink.event(AgentEvent::ToolFinished {
             id,
@@ -335,7 +335,8 @@ impl Agent {
     async fn check_and_run(
         &mut self,
         tool: Option<Rc<dyn Tool>>,
-        (id, name): (&str, &str),
+        id: &str,
+        name: &str,
         input: &Value,
         kind: ToolKind,
         summary: &str,

@@ -131,7 +131,10 @@ fn input(c: &Common<'_>, ev: &Event<'_>) -> Value {
                 "tool_response": response,
             })
         }
-        Event::Stop { active } => json!({"stop_hook_active": active}),
+        Event::Stop {
+            active,
+            last_message,
+        } => json!({"stop_hook_active": active, "last_assistant_message": last_message}),
         Event::PreCompact {
             trigger,
             instructions,
