@@ -70,8 +70,14 @@ pub async fn run(
         },
         _ = cancel.cancelled() => Some(Ended::Failed("cancelled".into())),
     };
-    let ended = ended
-        .unwrap_or_else(|| Ended::Failed(format!("timed out after {}s", timeout.as_secs_f32())));
+    let ended = ended.unwrap_or_else(|| {
+        // Whole seconds as configured; no float formatting linked for it.
+        let ms = timeout.as_millis();
+        Ended::Failed(match ms % 1000 {
+            0 => format!("timed out after {}s", ms / 1000),
+            _ => format!("timed out after {ms}ms"),
+        })
+    });
     if let (Ended::Failed(_), Some(pgid)) = (&ended, pgid.filter(|p| *p > 0)) {
         // SAFETY: killpg has no memory-safety preconditions; pgid > 0, so
         // this never signals every process.

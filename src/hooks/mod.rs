@@ -74,6 +74,34 @@ fn label(command: &str) -> String {
     s
 }
 
+/// Runs futures side by side on this task; their outputs in order. (A few
+/// lines instead of futures-util's `join_all`, which links its task pool.)
+async fn join<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, o) in futs
+            .iter_mut()
+            .zip(out.iter_mut())
+            .filter(|(_, o)| o.is_none())
+        {
+            match f.as_mut().poll(cx) {
+                Poll::Ready(v) => *o = Some(v),
+                Poll::Pending => pending = true,
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
 /// What a hook's matcher is tested against for this event.
 fn subjects<'a>(ev: &Event<'a>) -> Vec<&'a str> {
     match ev {
@@ -89,6 +117,15 @@ fn subjects<'a>(ev: &Event<'a>) -> Vec<&'a str> {
     }
 }
 
+fn tool_fields(c: &Common<'_>, name: &str, input: &Value, id: &str) -> Value {
+    json!({
+        "tool_name": claude::tool_name(name),
+        "wisp_tool_name": name,
+        "tool_input": claude::tool_input(name, input, c.cwd),
+        "tool_use_id": id,
+    })
+}
+
 /// The JSON a hook reads on stdin.
 fn input(c: &Common<'_>, ev: &Event<'_>) -> Value {
     let mut v = json!({
@@ -102,18 +139,14 @@ fn input(c: &Common<'_>, ev: &Event<'_>) -> Value {
         Event::SessionStart { source } => json!({"source": source}),
         Event::SessionEnd { reason } => json!({"reason": reason}),
         Event::UserPromptSubmit { prompt } => json!({"prompt": prompt}),
-        Event::PreToolUse { name, input, id } => json!({
-            "tool_name": claude::tool_name(name),
-            "wisp_tool_name": name,
-            "tool_input": claude::tool_input(name, input, c.cwd),
-            "tool_use_id": id,
-        }),
+        Event::PreToolUse { name, input, id } => tool_fields(c, name, input, id),
         Event::PostToolUse {
             name,
             input,
             id,
             output,
         } => {
+            let mut v = tool_fields(c, name, input, id);
             let mut response = json!({
                 "content": output.content,
                 "is_error": output.is_error,
@@ -123,13 +156,8 @@ fn input(c: &Common<'_>, ev: &Event<'_>) -> Value {
                 let full = crate::tools::resolve_path(c.cwd, p);
                 response["filePath"] = json!(full.display().to_string());
             }
-            json!({
-                "tool_name": claude::tool_name(name),
-                "wisp_tool_name": name,
-                "tool_input": claude::tool_input(name, input, c.cwd),
-                "tool_use_id": id,
-                "tool_response": response,
-            })
+            v["tool_response"] = response;
+            v
         }
         Event::Stop {
             active,
@@ -186,7 +214,7 @@ impl Hooks for Runner {
             let runs = picked
                 .iter()
                 .map(|h| exec::run(&h.command, stdin.as_bytes(), common.cwd, h.timeout, cancel));
-            let ended = futures_util::future::join_all(runs).await;
+            let ended = join(runs.collect()).await;
             let (tool, original) = match &event {
                 Event::PreToolUse { name, input, .. } => (*name, Some(*input)),
                 _ => ("", None),

@@ -38,6 +38,14 @@ pub struct Repl {
     pub prompts: crate::prompts::Library,
 }
 
+/// When the REPL raises hook events outside a turn.
+pub enum Moment<'a> {
+    Start(&'a str),
+    End(&'a str),
+    Idle,
+    Compact(&'a str),
+}
+
 /// Between steps, asks whether to go on: Enter continues, text steers, `q` stops.
 struct StepPause {
     input: Rc<Input>,
@@ -99,15 +107,12 @@ impl Repl {
                 self.agent.policy.mode.as_str()
             ));
         }
-        if self.agent.hooks.is_some() {
-            let source = if self.agent.conv.messages.is_empty() {
-                "startup"
-            } else {
-                "resume"
-            };
-            self.hooked(|a, r| Box::pin(a.session_start(source, r)))
-                .await;
-        }
+        let source = if self.agent.conv.messages.is_empty() {
+            "startup"
+        } else {
+            "resume"
+        };
+        self.hooked(Moment::Start(source)).await;
         if let Some(p) = first {
             self.handle(&p).await;
         }
@@ -150,24 +155,27 @@ impl Repl {
                 }
             }
         }
-        if self.agent.hooks.is_some() {
-            self.hooked(|a, r| Box::pin(a.session_end("prompt_input_exit", r)))
-                .await;
-        }
+        self.hooked(Moment::End("prompt_input_exit")).await;
         i32::from(self.failed && !tty)
     }
 
-    /// Runs a hook event outside a turn, with Ctrl-C able to stop it.
-    pub async fn hooked<F>(&mut self, f: F)
-    where
-        F: for<'a> FnOnce(
-            &'a mut crate::agent::Agent,
-            &'a mut Renderer,
-        ) -> futures_util::future::LocalBoxFuture<'a, ()>,
-    {
+    /// Runs the hooks of a moment outside a turn, Ctrl-C able to stop them.
+    pub async fn hooked(&mut self, m: Moment<'_>) {
+        if self.agent.hooks.is_none() {
+            return;
+        }
         self.agent.ctx.cancel.reset();
         self.busy.store(true, Ordering::SeqCst);
-        f(&mut self.agent, &mut self.renderer).await;
+        let (a, r) = (&mut self.agent, &mut self.renderer);
+        match m {
+            Moment::Start(source) => a.session_start(source, r).await,
+            Moment::End(reason) => a.session_end(reason, r).await,
+            Moment::Idle => {
+                a.notify("wisp is waiting for your input", "idle_prompt", r)
+                    .await
+            }
+            Moment::Compact(focus) => a.pre_compact("manual", focus.to_string(), r).await,
+        }
         self.busy.store(false, Ordering::SeqCst);
         self.renderer.finish();
     }
@@ -288,10 +296,8 @@ impl Repl {
         if let Some(line) = switch::turn_line(self, &before) {
             self.renderer.note(&line);
         }
-        if self.agent.hooks.is_some() && !cancelled {
-            let msg = "wisp is waiting for your input";
-            self.hooked(|a, r| Box::pin(a.notify(msg, "idle_prompt", r)))
-                .await;
+        if !cancelled {
+            self.hooked(Moment::Idle).await;
         }
         self.renderer.end_turn(how);
         crate::malloc::trim();

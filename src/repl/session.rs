@@ -93,20 +93,13 @@ async fn resume_cmd(repl: &mut Repl, args: &str) {
 
 async fn fresh(repl: &mut Repl) {
     repl.agent.save().await;
-    let hooked = repl.agent.hooks.is_some();
-    if hooked {
-        repl.hooked(|a, r| Box::pin(a.session_end("clear", r)))
-            .await;
-    }
+    repl.hooked(super::Moment::End("clear")).await;
     repl.agent.conv.messages.clear();
     let a = &repl.agent;
     let s = Session::new(&a.ctx.cwd, a.provider.id().as_str(), &a.model);
     repl.agent.set_session(s);
     render::println("new conversation");
-    if hooked {
-        repl.hooked(|a, r| Box::pin(a.session_start("clear", r)))
-            .await;
-    }
+    repl.hooked(super::Moment::Start("clear")).await;
 }
 
 async fn undo(repl: &mut Repl, args: &str) {
