@@ -398,3 +398,29 @@ fn ctrl_c_kills_a_running_hook_and_the_session_goes_on() {
     }
     assert!(!Path::new(&proc).exists(), "the hook's group was killed");
 }
+
+#[test]
+fn compacting_runs_pre_compact_then_session_start_with_source_compact() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "Summarise the conversation"}, "response": {"content": "A summary."}},
+        {"match": {"userMessage": "one"}, "response": {"content": "1"}},
+        {"match": {"userMessage": "two"}, "response": {"content": "2"}},
+        {"match": {"userMessage": "three"}, "response": {"content": "3"}}
+    ]));
+    let log = "jq -r '.hook_event_name + \" \" + (.trigger // .source)' >> events.log";
+    let hooks = json!({
+        "PreCompact": [{"matcher": "manual", "hooks": [{"type": "command", "command": log}]}],
+        "SessionStart": [{"matcher": "compact|clear", "hooks": [{"type": "command", "command": log}]}],
+        "SessionEnd": [{"hooks": [{"type": "command", "command": "jq -r '\"SessionEnd \" + .reason' >> events.log"}]}]
+    });
+    let w = user_hooks(wisp().openai(&mock), hooks);
+    let w = w.stdin("one\ntwo\nthree\n/compact\n/clear\n");
+    let run = w.run();
+    run.success();
+    assert!(run.stdout.contains("compacted:"), "{}", run.stdout);
+    let events = std::fs::read_to_string(w.path("events.log")).expect("events.log");
+    assert_eq!(
+        events,
+        "PreCompact manual\nSessionStart compact\nSessionEnd clear\nSessionStart clear\nSessionEnd prompt_input_exit\n"
+    );
+}
