@@ -4,6 +4,7 @@ mod acp;
 mod agent;
 mod cli;
 mod config;
+mod hooks;
 mod malloc;
 mod mcp;
 mod paths;
@@ -159,6 +160,11 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         render::eprintln(&format!("wisp: mcp: {w}"));
     }
     agent.mcp = Some(mcp);
+    let (hooks, warnings) = hooks::load(&agent.ctx.cwd, can_ask);
+    for w in warnings {
+        render::eprintln(&format!("wisp: hooks: {w}"));
+    }
+    agent.hooks = hooks;
     // Startup, before any turn: a few small directories read once.
     let lib = prompts::Library::load(&agent.ctx.cwd);
     for w in &lib.warnings {

@@ -35,6 +35,10 @@ impl Approver for Refuser {
         );
         Box::pin(async move { Approval::Refuse(msg) })
     }
+
+    fn waits_for_a_person(&self) -> bool {
+        false
+    }
 }
 
 /// Writes stream-json lines and remembers the answer for the final object.
@@ -79,6 +83,13 @@ impl EventSink for JsonSink {
                 "type": "usage", "input_tokens": u.input, "output_tokens": u.output,
                 "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
             })),
+            AgentEvent::Hook(line) => {
+                if self.stream {
+                    self.line(json!({"type": "hook", "message": line}));
+                } else {
+                    render::eprintln(line);
+                }
+            }
         }
     }
 }
@@ -95,6 +106,31 @@ fn stop_name(end: &TurnEnd) -> &'static str {
     }
 }
 
+/// Starts the session's hooks and sends the prompt; Err(exit code) when a
+/// hook blocked the prompt.
+async fn begin(agent: &mut Agent, prompt: &str, sink: &mut dyn EventSink) -> Result<(), i32> {
+    if agent.hooks.is_some() {
+        let source = if agent.conv.messages.is_empty() {
+            "startup"
+        } else {
+            "resume"
+        };
+        agent.session_start(source, sink).await;
+    }
+    let content = crate::agent::conversation::Message::user_text(prompt).content;
+    agent.submit(content, sink).await.map_err(|why| {
+        render::eprintln(&format!("wisp: the prompt was blocked by a hook: {why}"));
+        1
+    })
+}
+
+async fn end_session(agent: &mut Agent, sink: &mut dyn EventSink) {
+    if agent.hooks.is_some() {
+        agent.ctx.cancel.reset();
+        agent.session_end("other", sink).await;
+    }
+}
+
 /// Runs the one-shot turn; returns the process exit code.
 pub async fn run(
     agent: &mut Agent,
@@ -104,11 +140,14 @@ pub async fn run(
     settings: &Settings,
 ) -> i32 {
     let max_steps = settings.max_steps;
-    agent.push_user(prompt);
     let (end, steps) = match format {
         OutputFormat::Text => {
             let mut r = Renderer::new(styled, true, &agent.ctx.cwd);
+            if let Err(code) = begin(agent, prompt, &mut r).await {
+                return code;
+            }
             let res = agent.turn(&mut r, &mut Refuser, max_steps, None).await;
+            end_session(agent, &mut r).await;
             r.finish();
             res
         }
@@ -117,7 +156,11 @@ pub async fn run(
                 stream: format == OutputFormat::StreamJson,
                 text: String::new(),
             };
+            if let Err(code) = begin(agent, prompt, &mut sink).await {
+                return code;
+            }
             let res = agent.turn(&mut sink, &mut Refuser, max_steps, None).await;
+            end_session(agent, &mut sink).await;
             let t = agent.ledger.total;
             let (u, cost, unknown) = (t.usage, t.cost, t.unpriced > 0);
             let mut result = json!({

@@ -11,7 +11,7 @@ mod rpc;
 mod session;
 mod updates;
 
-use crate::agent::conversation::{Message, Role};
+use crate::agent::conversation::Message;
 use crate::agent::turn::TurnEnd;
 use crate::cli::Cli;
 use crate::config::Settings;
@@ -208,6 +208,7 @@ async fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErro
     let mut agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
         .map_err(RpcError::internal)?;
     start_mcp(&mut agent, &cwd, params);
+    start_hooks(&mut agent, &cwd);
     Ok(open(state, cwd, agent, Vec::new()).await)
 }
 
@@ -237,6 +238,7 @@ async fn load_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErr
         .map_err(RpcError::internal)?;
     crate::session::resume::attach(&mut agent, loaded);
     start_mcp(&mut agent, &cwd, params);
+    start_hooks(&mut agent, &cwd);
     let replay = history::replay(&agent.conv.messages, &agent.tools, &cwd);
     let mut r = open(state, cwd, agent, replay).await;
     if let Some(o) = r.as_object_mut() {
@@ -316,6 +318,17 @@ fn start_mcp(agent: &mut crate::agent::Agent, cwd: &std::path::Path, params: &Va
     agent.mcp = Some(manager);
 }
 
+/// The session's hooks: the user's, and the project's already approved
+/// (nobody can approve them here). SessionStart runs with the first prompt,
+/// once the editor knows the session.
+fn start_hooks(agent: &mut crate::agent::Agent, cwd: &std::path::Path) {
+    let (hooks, warnings) = crate::hooks::load(cwd, false);
+    for w in warnings {
+        eprintln!("wisp acp: hooks: {w}");
+    }
+    agent.hooks = hooks;
+}
+
 /// Registers a session under its transcript's id, sends `before` (a replayed
 /// history) and then the command list; returns the session/new result.
 async fn open(
@@ -366,6 +379,7 @@ async fn open(
         call_terminal,
         rejected: Rc::new(RefCell::new(Default::default())),
         prompts: Rc::new(prompts),
+        hooks_started: Cell::new(false),
     });
     // Loading a session this process already has open replaces it.
     let replaced = state.sessions.borrow_mut().insert(id.clone(), s);
@@ -474,11 +488,18 @@ async fn run_prompt(
         rejected: s.rejected.clone(),
     };
     s.cancel.reset();
-    agent.conv.repair();
-    agent.conv.messages.push(Message {
-        role: Role::User,
-        content,
-    });
+    if agent.hooks.is_some() && !s.hooks_started.replace(true) {
+        let source = if agent.conv.messages.is_empty() {
+            "startup"
+        } else {
+            "resume"
+        };
+        agent.session_start(source, &mut sink).await;
+    }
+    if agent.submit(content, &mut sink).await.is_err() {
+        crate::prompts::run::leave_mode(&mut agent.policy, saved_mode);
+        return Ok(json!({"stopReason": "end_turn"}));
+    }
     let max_steps = state.settings.max_steps;
     let (end, _) = agent.turn(&mut sink, &mut approver, max_steps, None).await;
     crate::prompts::run::leave_mode(&mut agent.policy, saved_mode);

@@ -28,6 +28,8 @@ pub struct Session {
     pub rejected: Rc<RefCell<HashSet<String>>>,
     /// The prompt library for the session's directory (`/NAME args`).
     pub prompts: Rc<crate::prompts::Library>,
+    /// Whether the session's SessionStart hooks ran (with its first prompt).
+    pub hooks_started: Cell<bool>,
 }
 
 /// The session's directory: absolute as given, or relative to wisp's own.
@@ -132,7 +134,7 @@ pub fn blocks(prompt: &Value) -> Result<Vec<Block>, RpcError> {
 }
 
 /// Slash commands that make sense inside an editor.
-pub const ACP_COMMANDS: &[&str] = &["help", "clear", "mode", "tools", "cost"];
+pub const ACP_COMMANDS: &[&str] = &["help", "clear", "mode", "tools", "cost", "hooks"];
 
 /// `available_commands_update` from the REPL's command table and the
 /// library's prompts (the REPL's own commands win a name clash, as there).
@@ -204,6 +206,10 @@ pub fn slash(agent: &mut Agent, text: &str) -> Option<SlashResult> {
                     t.description()
                 )
             })
+            .collect(),
+        "hooks" => crate::hooks::listing(agent.hooks.as_ref())
+            .iter()
+            .map(|l| format!("- {l}\n"))
             .collect(),
         "cost" => {
             let t = agent.ledger.total;

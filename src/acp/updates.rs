@@ -163,6 +163,8 @@ impl EventSink for Updates {
                     }
                 }
             }
+            // On a line of its own, so the editor shows it apart from the answer.
+            AgentEvent::Hook(line) => self.text("agent_message_chunk", &format!("\n{line}\n")),
             AgentEvent::Usage { call, session } => {
                 if let Some(size) = self.window {
                     self.send(usage_update(call, session, size));

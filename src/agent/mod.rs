@@ -6,6 +6,7 @@
 
 pub mod cancel;
 pub mod conversation;
+pub mod hooks;
 pub mod prompt;
 pub mod setup;
 pub mod turn;
@@ -44,6 +45,8 @@ pub enum AgentEvent<'a> {
         call: &'a Usage,
         session: &'a usage::Totals,
     },
+    /// What a user's hook did, in one line (`hook PreToolUse: blocked by ...`).
+    Hook(&'a str),
 }
 
 /// Receives events as they happen.
@@ -80,6 +83,10 @@ pub enum Approval {
 /// Answers approval requests; supplied by the front end.
 pub trait Approver {
     fn ask<'a>(&'a mut self, req: &'a ApprovalRequest<'a>) -> LocalBoxFuture<'a, Approval>;
+    /// Whether a person answers (so a `Notification` hook should tell them).
+    fn waits_for_a_person(&self) -> bool {
+        true
+    }
 }
 
 /// How a step ended.
@@ -115,6 +122,8 @@ pub struct Agent {
     /// The transcript and undo checkpoints; None runs without saving.
     pub session: Option<crate::session::Session>,
     pub limits: crate::session::compact::Limits,
+    /// The user's hooks; None costs nothing.
+    pub hooks: Option<hooks::Attached>,
 }
 
 impl Agent {
@@ -172,8 +181,10 @@ impl Agent {
             sink.event(AgentEvent::Status(
                 "context nearly full: compacting older turns",
             ));
-            if let Err(e) = crate::session::compact::compact(self, "", 2).await {
-                sink.event(AgentEvent::Status(&e));
+            self.pre_compact("auto", String::new(), sink).await;
+            match crate::session::compact::compact(self, "", 2).await {
+                Err(e) => sink.event(AgentEvent::Status(&e)),
+                Ok(_) => self.session_start("compact", sink).await,
             }
         }
         let outcome = self.step_inner(sink, approver).await;
@@ -310,7 +321,7 @@ impl Agent {
             input,
         });
         let (output, outcome) = self
-            .check_and_run(tool, name, input, kind, &summary, approver)
+            .check_and_run(tool, id, name, input, kind, &summary, sink, approver)
             .await;
         sink.event(AgentEvent::ToolFinished {
             id,
@@ -320,13 +331,16 @@ impl Agent {
         (output, outcome)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn check_and_run(
         &mut self,
         tool: Option<Rc<dyn Tool>>,
+        id: &str,
         name: &str,
         input: &Value,
         kind: ToolKind,
         summary: &str,
+        sink: &mut dyn EventSink,
         approver: &mut dyn Approver,
     ) -> (ToolOutput, StepOutcome) {
         let Some(tool) = tool else {
@@ -348,7 +362,21 @@ impl Agent {
                 StepOutcome::WantsMore,
             );
         }
-        match self.policy.decide(tool.as_ref(), input, &self.ctx.cwd) {
+        // PreToolUse hooks may refuse the call, rewrite it, or answer the question.
+        let pre = self.pre_tool(id, name, input, sink).await;
+        if let Some((out, o)) = pre.refused {
+            return (out, o);
+        }
+        let input = pre.input.as_ref().unwrap_or(input);
+        // A rewritten call is shown (and asked about) as it will run.
+        let rewritten = pre.input.as_ref().map(|i| tool.summary(i));
+        let summary = rewritten.as_deref().unwrap_or(summary);
+        let mut decision = self.policy.decide(tool.as_ref(), input, &self.ctx.cwd);
+        if let Some((p, why)) = &pre.permission {
+            let boundary = self.boundary(tool.as_ref(), input);
+            decision = hooks::bend(decision, *p, why, boundary);
+        }
+        match decision {
             Decision::Allow => {}
             Decision::Deny(why) => {
                 return (
@@ -358,6 +386,10 @@ impl Agent {
             }
             Decision::Ask(why) => {
                 let diff = tool.preview(input, &self.ctx).await;
+                if approver.waits_for_a_person() {
+                    let msg = format!("wisp needs your permission to use {name}");
+                    self.notify(&msg, "permission_prompt", sink).await;
+                }
                 let req = ApprovalRequest {
                     tool: name,
                     kind,
@@ -400,12 +432,17 @@ impl Agent {
         let cancel = self.ctx.cancel.clone();
         let snap = crate::session::undo::snapshot(name, input, &self.ctx.cwd).await;
         let run = tool.run(input, &self.ctx);
-        let res = tokio::select! {
+        let mut res = tokio::select! {
             out = run => (out, StepOutcome::WantsMore),
             _ = cancel.cancelled() => (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled),
         };
         if let (Some(snap), Some(s)) = (snap, &mut self.session) {
             s.undo.record(snap).await;
+        }
+        if res.1 == StepOutcome::WantsMore
+            && self.post_tool(id, name, input, &mut res.0, sink).await
+        {
+            res.1 = StepOutcome::Stopped;
         }
         res
     }

@@ -44,6 +44,7 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
             settings.context_window,
             settings.compact_threshold,
         ),
+        hooks: None,
     };
     agent.set_session(session);
     agent.rebuild_system();

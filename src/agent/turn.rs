@@ -31,6 +31,8 @@ impl Agent {
         mut pause: Option<&mut dyn Pause>,
     ) -> (TurnEnd, u32) {
         let mut steps = 0;
+        // Set once a Stop hook kept the turn going (Claude Code's loop guard).
+        let mut stop_hook_active = false;
         loop {
             if steps >= max_steps {
                 return (TurnEnd::MaxSteps(max_steps), steps);
@@ -38,7 +40,13 @@ impl Agent {
             steps += 1;
             match self.step(sink, approver).await {
                 StepOutcome::WantsMore => {}
-                StepOutcome::Done(r) => return (TurnEnd::Done(r), steps),
+                StepOutcome::Done(r) => {
+                    if self.stop_hook(stop_hook_active, sink).await.is_none() {
+                        return (TurnEnd::Done(r), steps);
+                    }
+                    stop_hook_active = true;
+                    continue;
+                }
                 StepOutcome::Cancelled => return (TurnEnd::Cancelled, steps),
                 StepOutcome::Stopped => return (TurnEnd::Stopped, steps),
                 StepOutcome::Error(e) => return (TurnEnd::Error(e), steps),

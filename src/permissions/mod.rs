@@ -200,6 +200,11 @@ impl Policy {
             })
     }
 
+    /// Whether a command names a path outside the workspace.
+    pub fn outside(&self, command: &str, cwd: &Path) -> bool {
+        self.path_outside(command, cwd).is_some()
+    }
+
     /// Remembers an "always" answer: this command prefix, this tool on this path.
     pub fn remember(&mut self, tool: &dyn Tool, input: &Value) {
         let subject = rules::subject(tool.name(), input, &self.root, &self.root);

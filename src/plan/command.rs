@@ -259,6 +259,10 @@ impl EventSink for Lines {
                 render::println(&format!("tool error: {name}: {first}"));
             }
             AgentEvent::Usage { .. } => self.flush_text(),
+            AgentEvent::Hook(line) => {
+                self.flush_text();
+                render::println(line);
+            }
             _ => {}
         }
     }

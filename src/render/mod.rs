@@ -288,6 +288,15 @@ impl EventSink for Renderer {
                 self.side(&s);
             }
             AgentEvent::Usage { .. } => {}
+            AgentEvent::Hook(line) => {
+                self.finish();
+                let line = if self.labels {
+                    labelled("hook: ", line.strip_prefix("hook ").unwrap_or(line))
+                } else {
+                    style::note_line(line, self.styled)
+                };
+                self.side(&line);
+            }
         }
     }
 }

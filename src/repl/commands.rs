@@ -73,6 +73,11 @@ pub const COMMANDS: &[Command] = &[
         help: "MCP servers: status, tools, configuration",
     },
     Command {
+        name: "hooks",
+        args: "",
+        help: "list hooks: event, matcher, command, source, approved or not",
+    },
+    Command {
         name: "prompts",
         args: "",
         help: "list the prompt library: name, source, description",
@@ -198,6 +203,11 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
         "mcp" => {
             if let Err(e) = crate::mcp::command::run(&mut repl.agent, args).await {
                 repl.error(&e);
+            }
+        }
+        "hooks" => {
+            for line in crate::hooks::listing(repl.agent.hooks.as_ref()) {
+                render::println(&line);
             }
         }
         "quit" | "exit" => return Flow::Quit,

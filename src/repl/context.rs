@@ -46,8 +46,10 @@ pub fn show(repl: &mut Repl) {
 pub async fn compact(repl: &mut Repl, args: &str) {
     repl.agent.ctx.cancel.reset();
     let before = compact::breakdown(&repl.agent);
+    repl.hooked(super::Moment::Compact(args)).await;
     match compact::compact(&mut repl.agent, args, 2).await {
         Ok((from, to)) => {
+            repl.hooked(super::Moment::Start("compact")).await;
             let after = compact::breakdown(&repl.agent);
             let sum = |b: (u64, u64, u64, u64)| b.2 + b.3;
             render::println(&format!(

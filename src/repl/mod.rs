@@ -38,6 +38,14 @@ pub struct Repl {
     pub prompts: crate::prompts::Library,
 }
 
+/// When the REPL raises hook events outside a turn.
+pub enum Moment<'a> {
+    Start(&'a str),
+    End(&'a str),
+    Idle,
+    Compact(&'a str),
+}
+
 /// Between steps, asks whether to go on: Enter continues, text steers, `q` stops.
 struct StepPause {
     input: Rc<Input>,
@@ -99,6 +107,12 @@ impl Repl {
                 self.agent.policy.mode.as_str()
             ));
         }
+        let source = if self.agent.conv.messages.is_empty() {
+            "startup"
+        } else {
+            "resume"
+        };
+        self.hooked(Moment::Start(source)).await;
         if let Some(p) = first {
             self.handle(&p).await;
         }
@@ -141,7 +155,29 @@ impl Repl {
                 }
             }
         }
+        self.hooked(Moment::End("prompt_input_exit")).await;
         i32::from(self.failed && !tty)
+    }
+
+    /// Runs the hooks of a moment outside a turn, Ctrl-C able to stop them.
+    pub async fn hooked(&mut self, m: Moment<'_>) {
+        if self.agent.hooks.is_none() {
+            return;
+        }
+        self.agent.ctx.cancel.reset();
+        self.busy.store(true, Ordering::SeqCst);
+        let (a, r) = (&mut self.agent, &mut self.renderer);
+        match m {
+            Moment::Start(source) => a.session_start(source, r).await,
+            Moment::End(reason) => a.session_end(reason, r).await,
+            Moment::Idle => {
+                a.notify("wisp is waiting for your input", "idle_prompt", r)
+                    .await
+            }
+            Moment::Compact(focus) => a.pre_compact("manual", focus.to_string(), r).await,
+        }
+        self.busy.store(false, Ordering::SeqCst);
+        self.renderer.finish();
     }
 
     async fn handle(&mut self, line: &str) -> commands::Flow {
@@ -187,7 +223,14 @@ impl Repl {
                 text: ran.join("\n\n"),
             };
         }
-        self.agent.push_user_blocks(blocks);
+        self.agent.ctx.cancel.reset();
+        self.busy.store(true, Ordering::SeqCst);
+        let sent = self.agent.submit(blocks, &mut self.renderer).await;
+        self.busy.store(false, Ordering::SeqCst);
+        if sent.is_err() {
+            self.renderer.end_turn("prompt blocked by a hook");
+            return;
+        }
         self.steps().await;
     }
 
@@ -230,6 +273,7 @@ impl Repl {
         self.busy.store(false, Ordering::SeqCst);
         self.renderer.finish();
         self.failed = matches!(end, TurnEnd::Error(_));
+        let cancelled = matches!(end, TurnEnd::Cancelled);
         let how = match &end {
             TurnEnd::Done(_) => "turn complete",
             TurnEnd::Cancelled => "turn cancelled",
@@ -251,6 +295,9 @@ impl Repl {
         }
         if let Some(line) = switch::turn_line(self, &before) {
             self.renderer.note(&line);
+        }
+        if !cancelled {
+            self.hooked(Moment::Idle).await;
         }
         self.renderer.end_turn(how);
         crate::malloc::trim();

@@ -93,11 +93,13 @@ async fn resume_cmd(repl: &mut Repl, args: &str) {
 
 async fn fresh(repl: &mut Repl) {
     repl.agent.save().await;
+    repl.hooked(super::Moment::End("clear")).await;
     repl.agent.conv.messages.clear();
     let a = &repl.agent;
     let s = Session::new(&a.ctx.cwd, a.provider.id().as_str(), &a.model);
     repl.agent.set_session(s);
     render::println("new conversation");
+    repl.hooked(super::Moment::Start("clear")).await;
 }
 
 async fn undo(repl: &mut Repl, args: &str) {
