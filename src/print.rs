@@ -78,6 +78,7 @@ impl EventSink for JsonSink {
             AgentEvent::Usage { call: u, .. } => self.line(json!({
                 "type": "usage", "input_tokens": u.input, "output_tokens": u.output,
                 "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
+                "reasoning_tokens": u.reasoning,
             })),
         }
     }
@@ -108,6 +109,7 @@ pub async fn run(
     let (end, steps) = match format {
         OutputFormat::Text => {
             let mut r = Renderer::new(styled, true, &agent.ctx.cwd);
+            r.thinking.full = settings.show_thinking;
             let res = agent.turn(&mut r, &mut Refuser, max_steps, None).await;
             r.finish();
             res
@@ -127,7 +129,8 @@ pub async fn run(
                 "stop_reason": stop_name(&res.0),
                 "steps": res.1,
                 "usage": {"input_tokens": u.input, "output_tokens": u.output,
-                          "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write},
+                          "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
+                          "reasoning_tokens": u.reasoning},
                 "cost_usd": if unknown { Value::Null } else { json!(cost) },
                 "provider": agent.provider.id().as_str(),
                 "model": agent.model,
