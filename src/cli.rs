@@ -45,6 +45,8 @@ pub struct Cli {
     pub auto: bool,
     /// `wisp acp`: serve the Agent Client Protocol on stdio.
     pub acp: bool,
+    /// `--effort off|low|medium|high`.
+    pub effort: Option<String>,
 }
 
 pub const HELP: &str = "\
@@ -64,6 +66,7 @@ Options:
       --provider NAME          openai, openrouter, anthropic, gemini, ollama
   -m, --model NAME             model name for the provider
       --mode MODE              restrictive, guarded, accept-edits, standard (default)
+      --effort LEVEL           thinking effort: off, low, medium, high (default: the provider's)
       --yolo                   allow everything except catastrophic commands
       --allow RULE             allow without asking, e.g. 'bash(cargo test*)', edit (repeatable)
       --max-steps N            stop a turn after N model calls (default 50)
@@ -83,7 +86,7 @@ Options:
 Environment:
   WISP_PROVIDER, WISP_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL, OPENROUTER_API_KEY,
   OPENROUTER_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, GEMINI_API_KEY,
-  GOOGLE_GEMINI_BASE_URL, OLLAMA_HOST, NO_COLOR
+  GOOGLE_GEMINI_BASE_URL, OLLAMA_HOST, WISP_EFFORT, NO_COLOR
 ";
 
 fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String, String> {
@@ -130,6 +133,15 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
                     ));
                 }
                 cli.mode = Some(v);
+            }
+            "--effort" => {
+                let v = take("--effort")?;
+                if crate::provider::effort::Effort::parse(&v).is_none() {
+                    return Err(format!(
+                        "--effort: unknown level `{v}` (off, low, medium, high)"
+                    ));
+                }
+                cli.effort = Some(v);
             }
             "--yolo" => cli.yolo = true,
             "--allow" => cli.allow.push(take("--allow")?),

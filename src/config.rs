@@ -1,6 +1,7 @@
 //! Settings: `config.toml`, then environment variables, then flags.
 
 use crate::cli::Cli;
+use crate::provider::effort::Effort;
 use crate::provider::ProviderId;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -43,6 +44,10 @@ pub struct File {
     pub prices: BTreeMap<String, crate::provider::pricing::Price>,
     /// Short names for provider and model pairs: `/model fast`.
     pub aliases: BTreeMap<String, Alias>,
+    /// Thinking effort: off, low, medium, high (unset: the provider's default).
+    pub effort: Option<String>,
+    /// Show the model's thinking in full (default: a one-line summary).
+    pub thinking: Option<bool>,
 }
 
 /// `[aliases.fast] provider = "openrouter", model = "openai/gpt-4.1-mini"`.
@@ -60,6 +65,9 @@ pub struct ProviderFile {
     /// Name of the environment variable holding the key (never the key itself).
     pub api_key_env: Option<String>,
     pub model: Option<String>,
+    /// OpenAI's wire format: "responses" or "chat" (default: Responses for
+    /// OpenAI's own endpoint, Chat Completions for any other).
+    pub wire: Option<String>,
 }
 
 /// Everything resolved: what wisp runs with.
@@ -91,6 +99,8 @@ pub struct Settings {
     pub plain: bool,
     pub prices: BTreeMap<String, crate::provider::pricing::Price>,
     pub aliases: BTreeMap<String, Alias>,
+    pub effort: Option<Effort>,
+    pub show_thinking: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -168,6 +178,17 @@ impl Settings {
             })?,
             None => ProviderId::Ollama,
         };
+        let effort = match cli
+            .effort
+            .clone()
+            .or_else(|| env("WISP_EFFORT"))
+            .or(file.effort)
+        {
+            Some(e) => Some(Effort::parse(&e).ok_or_else(|| {
+                format!("unknown effort `{e}` (expected off, low, medium or high)")
+            })?),
+            None => None,
+        };
         let mut s = Settings {
             provider,
             provider_defaulted,
@@ -202,6 +223,8 @@ impl Settings {
             plain: file.plain.unwrap_or(false),
             prices: file.prices,
             aliases: file.aliases,
+            effort,
+            show_thinking: file.thinking.unwrap_or(false),
         };
         s.allow.extend(cli.allow.iter().cloned());
         let model = cli

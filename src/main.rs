@@ -208,8 +208,11 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
             Some(name) => {
                 let args = cli.prompt.as_deref().unwrap_or("");
                 match prompts::run::headless(&lib, name, args).await {
-                    Ok((text, mode)) => {
+                    Ok((text, mode, effort)) => {
                         let _ = prompts::run::enter_mode(&mut agent.policy, mode);
+                        if effort.is_some() {
+                            agent.effort = effort;
+                        }
                         Some(text)
                     }
                     Err(e) => {
@@ -250,6 +253,7 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         r.renderer = render::Renderer::new(false, false, &r.agent.ctx.cwd).screen_reader();
     }
     r.renderer.bell = cli.bell;
+    r.renderer.thinking.full = r.settings.show_thinking;
     r.prompts = lib;
     let first = match cli.prompt_name {
         Some(n) => Some(format!("/prompt {n} {}", cli.prompt.unwrap_or_default())),

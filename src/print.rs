@@ -82,6 +82,7 @@ impl EventSink for JsonSink {
             AgentEvent::Usage { call: u, .. } => self.line(json!({
                 "type": "usage", "input_tokens": u.input, "output_tokens": u.output,
                 "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
+                "reasoning_tokens": u.reasoning,
             })),
             AgentEvent::Hook(line) => {
                 if self.stream {
@@ -143,6 +144,7 @@ pub async fn run(
     let (end, steps) = match format {
         OutputFormat::Text => {
             let mut r = Renderer::new(styled, true, &agent.ctx.cwd);
+            r.thinking.full = settings.show_thinking;
             if let Err(code) = begin(agent, prompt, &mut r).await {
                 return code;
             }
@@ -170,7 +172,8 @@ pub async fn run(
                 "stop_reason": stop_name(&res.0),
                 "steps": res.1,
                 "usage": {"input_tokens": u.input, "output_tokens": u.output,
-                          "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write},
+                          "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
+                          "reasoning_tokens": u.reasoning},
                 "cost_usd": if unknown { Value::Null } else { json!(cost) },
                 "provider": agent.provider.id().as_str(),
                 "model": agent.model,

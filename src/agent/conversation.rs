@@ -96,9 +96,16 @@ pub struct Usage {
     pub cache_read: u64,
     #[serde(default)]
     pub cache_write: u64,
+    /// Of `output`, the tokens spent thinking (when the provider says).
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub reasoning: u64,
     /// USD, when the provider reports it (OpenRouter); 0 otherwise.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub cost: f64,
+}
+
+fn is_zero_u64(x: &u64) -> bool {
+    *x == 0
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -117,6 +124,7 @@ impl Usage {
         self.output += o.output;
         self.cache_read += o.cache_read;
         self.cache_write += o.cache_write;
+        self.reasoning += o.reasoning;
         self.cost += o.cost;
     }
 }

@@ -115,6 +115,10 @@ pub struct Agent {
     pub ledger: usage::Ledger,
     pub prices: crate::provider::pricing::Table,
     pub max_tokens: Option<u32>,
+    /// Thinking effort for every call; None sends nothing.
+    pub effort: Option<crate::provider::effort::Effort>,
+    /// The model that last rejected the effort parameter: it is not sent again.
+    pub effort_refused: Option<String>,
     /// The skills list for the system prompt (name and description only).
     pub skills: String,
     /// MCP servers whose tools join `tools`.
@@ -205,27 +209,52 @@ impl Agent {
         }
         let specs: Vec<ToolSpec> = self.tools.specs();
         let mut partial = String::new();
-        let result = {
-            let mut on_delta = |d: Delta<'_>| match d {
-                Delta::Text(t) => {
-                    partial.push_str(t);
-                    sink.event(AgentEvent::Text(t));
+        // A model that rejects the effort parameter is told once per model,
+        // and the call goes again without it.
+        let mut effort = self
+            .effort
+            .filter(|_| self.effort_refused.as_deref() != Some(self.model.as_str()));
+        let result = loop {
+            let result = {
+                let mut on_delta = |d: Delta<'_>| match d {
+                    Delta::Text(t) => {
+                        partial.push_str(t);
+                        sink.event(AgentEvent::Text(t));
+                    }
+                    Delta::Thinking(t) => sink.event(AgentEvent::Thinking(t)),
+                    Delta::Status(s) => sink.event(AgentEvent::Status(s)),
+                    Delta::ToolCall { .. } => {}
+                };
+                let req = Request {
+                    model: &self.model,
+                    system: &self.conv.system,
+                    messages: &self.conv.messages,
+                    tools: &specs,
+                    max_tokens: self.max_tokens,
+                    effort,
+                    cache_key: self.session.as_ref().map(|s| s.header.id.as_str()),
+                };
+                let call = self.provider.stream(req, &mut on_delta);
+                tokio::select! {
+                    r = call => Some(r),
+                    _ = cancel.cancelled() => None,
                 }
-                Delta::Thinking(t) => sink.event(AgentEvent::Thinking(t)),
-                Delta::Status(s) => sink.event(AgentEvent::Status(s)),
-                Delta::ToolCall { .. } => {}
             };
-            let req = Request {
-                model: &self.model,
-                system: &self.conv.system,
-                messages: &self.conv.messages,
-                tools: &specs,
-                max_tokens: self.max_tokens,
-            };
-            let call = self.provider.stream(req, &mut on_delta);
-            tokio::select! {
-                r = call => Some(r),
-                _ = cancel.cancelled() => None,
+            match result {
+                Some(Err(e))
+                    if effort.is_some()
+                        && partial.is_empty()
+                        && crate::provider::effort::rejected(&e) =>
+                {
+                    let note = format!(
+                        "{} rejected the effort setting ({}); sending this model none",
+                        self.model, e.message
+                    );
+                    sink.event(AgentEvent::Status(&note));
+                    self.effort_refused = Some(self.model.clone());
+                    effort = None;
+                }
+                r => break r,
             }
         };
         let reply = match result {

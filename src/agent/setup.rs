@@ -36,6 +36,8 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
             overrides: settings.prices.clone(),
         },
         max_tokens: settings.max_tokens,
+        effort: settings.effort,
+        effort_refused: None,
         skills: String::new(),
         mcp: None,
         session: None,

@@ -37,6 +37,7 @@ impl Totals {
                 output: a.output - b.output,
                 cache_read: a.cache_read - b.cache_read,
                 cache_write: a.cache_write - b.cache_write,
+                reasoning: a.reasoning - b.reasoning,
                 cost: 0.0,
             },
             cost: self.cost - earlier.cost,
@@ -50,6 +51,9 @@ impl Totals {
     pub fn summary(&self) -> String {
         let (u, cost, unknown) = (&self.usage, self.cost, self.unpriced > 0);
         let mut s = format!("{} in · {} out", thousands(u.input), thousands(u.output));
+        if u.reasoning > 0 {
+            s.push_str(&format!(" ({} thinking)", thousands(u.reasoning)));
+        }
         if u.cache_read > 0 {
             s.push_str(&format!(" · {} cache read", thousands(u.cache_read)));
         }

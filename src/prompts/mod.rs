@@ -58,6 +58,8 @@ pub struct Prompt {
     pub name: String,
     pub description: String,
     pub mode: Option<Mode>,
+    /// Thinking effort while the prompt runs (None: the session's).
+    pub effort: Option<crate::provider::effort::Effort>,
     pub arguments: Option<String>,
     pub body: Body,
     pub source: Source,
@@ -120,6 +122,7 @@ impl Library {
             name,
             description,
             mode: parsed.mode,
+            effort: parsed.effort,
             arguments: parsed.arguments,
             body,
             source,

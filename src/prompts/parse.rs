@@ -2,6 +2,7 @@
 //! then the body; and the substitution of `$ARGUMENTS`, `$1`, `$2`, ...
 
 use crate::permissions::Mode;
+use crate::provider::effort::Effort;
 
 /// What a prompt file says about itself.
 #[derive(Debug, Default, PartialEq)]
@@ -9,6 +10,7 @@ pub struct Parsed {
     pub name: Option<String>,
     pub description: Option<String>,
     pub mode: Option<Mode>,
+    pub effort: Option<Effort>,
     /// A hint for what to type after the command (`[FILE]`, `<focus>`).
     pub arguments: Option<String>,
     pub body: String,
@@ -57,6 +59,12 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
                 out.mode = Some(Mode::parse(&value).ok_or_else(|| {
                     format!("unknown mode `{value}` (restrictive, guarded, accept-edits, standard)")
                 })?)
+            }
+            "effort" => {
+                out.effort =
+                    Some(Effort::parse(&value).ok_or_else(|| {
+                        format!("unknown effort `{value}` (off, low, medium, high)")
+                    })?)
             }
             _ => {}
         }
@@ -143,6 +151,10 @@ mod tests {
         assert_eq!(p.name.as_deref(), Some("review"));
         assert_eq!(p.description.as_deref(), Some("Review the diff"));
         assert_eq!(p.mode, Some(Mode::Guarded));
+        assert_eq!(p.effort, None);
+        let p = parse("---\neffort: high\n---\nx").expect("parses");
+        assert_eq!(p.effort, Some(Effort::High));
+        assert!(parse("---\neffort: extreme\n---\nx").is_err());
         assert_eq!(p.arguments.as_deref(), Some("[focus]"));
         assert_eq!(p.body, "Body $ARGUMENTS\n");
     }

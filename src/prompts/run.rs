@@ -48,6 +48,7 @@ pub async fn invoke(repl: &mut Repl, name: &str, args: &str) -> bool {
         return false;
     };
     let mode = p.mode;
+    let effort = p.effort;
     let text = match p.expand(args).await {
         Ok(t) => t,
         Err(e) => {
@@ -61,7 +62,12 @@ pub async fn invoke(repl: &mut Repl, name: &str, args: &str) -> bool {
         repl.renderer
             .note(&format!("{name}: {m} mode until this prompt ends"));
     }
+    let session_effort = repl.agent.effort;
+    if effort.is_some() {
+        repl.agent.effort = effort;
+    }
     repl.run_turn(&text).await;
+    repl.agent.effort = session_effort;
     leave_mode(&mut repl.agent.policy, saved);
     true
 }
@@ -127,12 +133,19 @@ pub fn help(lib: &Library) {
     }
 }
 
-/// `-p --prompt NAME args`: the text to send and the mode to run under.
+/// `-p --prompt NAME args`: the text to send, and the mode and effort to run under.
 pub async fn headless(
     lib: &Library,
     name: &str,
     args: &str,
-) -> Result<(String, Option<Mode>), String> {
+) -> Result<
+    (
+        String,
+        Option<Mode>,
+        Option<crate::provider::effort::Effort>,
+    ),
+    String,
+> {
     let p = lib.get(name).ok_or_else(|| {
         let names: Vec<&str> = lib.iter().map(|p| p.name.as_str()).collect();
         format!(
@@ -140,7 +153,7 @@ pub async fn headless(
             names.join(", ")
         )
     })?;
-    Ok((p.expand(args).await?, p.mode))
+    Ok((p.expand(args).await?, p.mode, p.effort))
 }
 
 #[cfg(test)]

@@ -35,6 +35,13 @@ impl Provider for Anthropic {
             let body = request_body(&req);
             let url = format!("{}/v1/messages", self.base_url.trim_end_matches('/'));
             let mut headers = vec![("anthropic-version", "2023-06-01".to_string())];
+            if req.effort.is_some_and(|e| e.budget() > 0) {
+                // Thinking between tool calls, not only before the first one.
+                headers.push((
+                    "anthropic-beta",
+                    "interleaved-thinking-2025-05-14".to_string(),
+                ));
+            }
             if let Some(key) = &self.api_key {
                 headers.push(("x-api-key", key.clone()));
             }
@@ -52,11 +59,20 @@ fn ephemeral() -> Value {
 
 /// Builds the Messages request body from the neutral conversation.
 pub fn request_body(req: &Request) -> Vec<u8> {
+    let mut max_tokens = req.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
+    let budget = req.effort.map_or(0, |e| e.budget());
+    if budget > 0 {
+        // The budget counts against max_tokens: leave room for the answer.
+        max_tokens = max_tokens.max(budget + DEFAULT_MAX_TOKENS);
+    }
     let mut envelope = json!({
         "model": req.model,
-        "max_tokens": req.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+        "max_tokens": max_tokens,
         "stream": true,
     });
+    if budget > 0 {
+        envelope["thinking"] = json!({"type": "enabled", "budget_tokens": budget});
+    }
     if !req.system.is_empty() {
         envelope["system"] =
             json!([{"type": "text", "text": req.system, "cache_control": ephemeral()}]);
@@ -492,6 +508,8 @@ mod tests {
             messages: &msgs,
             tools: &tools,
             max_tokens: None,
+            effort: None,
+            cache_key: None,
         });
         let body: Value = serde_json::from_slice(&body).expect("JSON body");
         assert_eq!(body["max_tokens"], 8192);

@@ -87,6 +87,11 @@ pub fn request_body(req: &Request) -> Vec<u8> {
     if let Some(n) = req.max_tokens {
         envelope["generationConfig"] = json!({"maxOutputTokens": n});
     }
+    if let Some(e) = req.effort {
+        // A budget of 0 turns thinking off where the model allows it.
+        envelope["generationConfig"]["thinkingConfig"] =
+            json!({"thinkingBudget": e.budget(), "includeThoughts": e.budget() > 0});
+    }
     body::build(&envelope, "contents", |push| {
         req.messages
             .iter()
@@ -194,6 +199,7 @@ impl stream::Decoder for Decoder {
             self.usage.input = n("promptTokenCount").saturating_sub(cached);
             self.usage.cache_read = cached;
             self.usage.output = n("candidatesTokenCount") + n("thoughtsTokenCount");
+            self.usage.reasoning = n("thoughtsTokenCount");
         }
         let Some(cand) = v["candidates"].get(0) else {
             return Ok(());
@@ -478,6 +484,8 @@ mod tests {
             messages: &msgs,
             tools: &tools,
             max_tokens: Some(100),
+            effort: None,
+            cache_key: None,
         });
         let body: Value = serde_json::from_slice(&body).expect("JSON body");
         assert_eq!(

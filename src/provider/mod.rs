@@ -6,11 +6,13 @@
 
 pub mod anthropic;
 mod body;
+pub mod effort;
 pub mod gemini;
 pub mod models;
 pub mod ollama;
 pub mod openai;
 pub mod pricing;
+pub mod responses;
 pub mod retry;
 pub mod schema;
 pub mod sse;
@@ -69,6 +71,10 @@ pub struct Request<'a> {
     pub messages: &'a [Message],
     pub tools: &'a [ToolSpec],
     pub max_tokens: Option<u32>,
+    /// Thinking effort; None sends nothing, so the provider's default applies.
+    pub effort: Option<effort::Effort>,
+    /// A key that keeps one session's calls on the same prompt cache (OpenAI).
+    pub cache_key: Option<&'a str>,
 }
 
 /// Something that arrived in the stream, for live display.
@@ -177,7 +183,27 @@ pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
         ..retry::Policy::default()
     };
     let http = http::Http::new(policy, Duration::from_secs(s.idle_timeout.max(1)));
+    let wire = s
+        .providers
+        .get("openai")
+        .and_then(|p| p.wire.as_deref())
+        .filter(|_| s.provider == ProviderId::OpenAi);
+    let responses = match wire {
+        Some("responses") => true,
+        Some("chat") => false,
+        Some(other) => {
+            return Err(format!(
+                "[providers.openai] wire = \"{other}\": expected \"responses\" or \"chat\""
+            ))
+        }
+        None => s.provider == ProviderId::OpenAi && responses::is_openai_endpoint(&s.base_url),
+    };
     match s.provider {
+        ProviderId::OpenAi if responses => Ok(Box::new(responses::Responses {
+            base_url: s.base_url.clone(),
+            api_key: s.api_key.clone(),
+            http,
+        })),
         ProviderId::OpenAi | ProviderId::OpenRouter => Ok(Box::new(openai::OpenAi {
             id: s.provider,
             base_url: s.base_url.clone(),

@@ -4,6 +4,7 @@
 //! Also lists local models (`GET /api/tags`).
 
 use super::body;
+use super::effort::Effort;
 use super::http::{json_error_message, Http};
 use super::openai::parse_arguments;
 use super::openai::tool_json;
@@ -56,6 +57,9 @@ pub fn request_body(req: &Request, num_ctx: Option<u32>) -> Vec<u8> {
     if !req.tools.is_empty() {
         envelope["tools"] = Value::Array(req.tools.iter().map(tool_json).collect());
     }
+    if let Some(e) = req.effort {
+        envelope["think"] = think(req.model, e);
+    }
     let mut options = Map::new();
     if let Some(n) = num_ctx {
         options.insert("num_ctx".into(), json!(n));
@@ -67,6 +71,16 @@ pub fn request_body(req: &Request, num_ctx: Option<u32>) -> Vec<u8> {
         envelope["options"] = Value::Object(options);
     }
     body::chat(&envelope, req.system, req.messages, push_message)
+}
+
+/// Ollama's `think`: a level for the models that take one (gpt-oss),
+/// true or false for the others.
+fn think(model: &str, e: Effort) -> Value {
+    match e.level() {
+        Some(level) if model.starts_with("gpt-oss") => json!(level),
+        Some(_) => json!(true),
+        None => json!(false),
+    }
 }
 
 fn push_message(out: &mut Vec<Value>, m: &Message) {
@@ -335,6 +349,8 @@ mod tests {
                 messages: &msgs,
                 tools: &tools,
                 max_tokens: None,
+                effort: None,
+                cache_key: None,
             },
             Some(16384),
         );

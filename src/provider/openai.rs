@@ -48,8 +48,8 @@ impl Provider for OpenAi {
 }
 
 /// Builds the Chat Completions request body from the neutral conversation;
-/// `cost` asks OpenRouter to report the call's cost in the usage chunk.
-pub fn request_body(req: &Request, cost: bool) -> Vec<u8> {
+/// `openrouter` adds its cost report and its form of the reasoning setting.
+pub fn request_body(req: &Request, openrouter: bool) -> Vec<u8> {
     let mut envelope = json!({
         "model": req.model,
         "stream": true,
@@ -61,8 +61,20 @@ pub fn request_body(req: &Request, cost: bool) -> Vec<u8> {
     if let Some(n) = req.max_tokens {
         envelope["max_tokens"] = json!(n);
     }
-    if cost {
+    if openrouter {
         envelope["usage"] = json!({"include": true});
+    }
+    if let Some(e) = req.effort {
+        // OpenRouter takes one `reasoning` object for every model it routes
+        // to; OpenAI's Chat Completions a flat `reasoning_effort`.
+        if openrouter {
+            envelope["reasoning"] = match e.level() {
+                Some(l) => json!({"effort": l}),
+                None => json!({"enabled": false}),
+            };
+        } else {
+            envelope["reasoning_effort"] = json!(e.level().unwrap_or("none"));
+        }
     }
     body::chat(&envelope, req.system, req.messages, push_message)
 }
@@ -201,6 +213,9 @@ impl stream::Decoder for Decoder {
                 .saturating_sub(cached);
             self.usage.cache_read = cached;
             self.usage.output = u["completion_tokens"].as_u64().unwrap_or(0);
+            self.usage.reasoning = u["completion_tokens_details"]["reasoning_tokens"]
+                .as_u64()
+                .unwrap_or(0);
             self.usage.cost = u["cost"].as_f64().unwrap_or(0.0);
         }
         let Some(choice) = v["choices"].get(0) else {
@@ -414,6 +429,8 @@ mod tests {
                 messages: &msgs,
                 tools: &[],
                 max_tokens: None,
+                effort: None,
+                cache_key: None,
             },
             false,
         );

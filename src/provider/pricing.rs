@@ -36,7 +36,12 @@ const BUILTIN: &[(&str, Price)] = &[
     ("gpt-4o-mini", p(0.15, 0.60, 0.075, 0.0)),
     ("gpt-4o", p(2.50, 10.00, 1.25, 0.0)),
     ("o4-mini", p(1.10, 4.40, 0.275, 0.0)),
+    // Reasoning models: their thinking tokens are billed as output.
+    ("o3-pro", p(20.00, 80.00, 0.0, 0.0)),
+    ("o3-mini", p(1.10, 4.40, 0.55, 0.0)),
     ("o3", p(2.00, 8.00, 0.50, 0.0)),
+    ("o1-mini", p(1.10, 4.40, 0.55, 0.0)),
+    ("o1", p(15.00, 60.00, 7.50, 0.0)),
     ("claude-opus-4", p(15.00, 75.00, 1.50, 18.75)),
     ("claude-sonnet-4", p(3.00, 15.00, 0.30, 3.75)),
     ("claude-3-7-sonnet", p(3.00, 15.00, 0.30, 3.75)),
@@ -99,6 +104,7 @@ mod tests {
             output: 100_000,
             cache_read: 2_000_000,
             cache_write: 0,
+            reasoning: 0,
             cost: 0.0,
         };
         // 3.00 + 1.50 + 0.60

@@ -3,6 +3,7 @@
 
 pub mod markdown;
 pub mod style;
+pub mod thinking;
 
 use crate::agent::{AgentEvent, EventSink};
 use markdown::MarkdownStream;
@@ -103,7 +104,8 @@ pub struct Renderer {
     pub styled: bool,
     /// `-p` keeps stdout for the answer alone; tool activity goes to stderr.
     tools_to_stderr: bool,
-    thinking_shown: bool,
+    /// The model's thinking: shown in full or summed up in one line.
+    pub thinking: thinking::Thinking,
     /// Diffs show paths relative to the session's directory.
     pub cwd: std::path::PathBuf,
     /// Screen-reader mode: every line starts with a label saying what it is.
@@ -155,7 +157,7 @@ impl Renderer {
             md: MarkdownStream::new(width(), styled),
             styled,
             tools_to_stderr,
-            thinking_shown: false,
+            thinking: thinking::Thinking::default(),
             cwd: cwd.to_path_buf(),
             labels: false,
             bell: false,
@@ -194,7 +196,15 @@ impl Renderer {
             let _ = self.md.finish(&mut Stdout);
         }
         let _ = Stdout.flush();
-        self.thinking_shown = false;
+        self.end_thinking();
+    }
+
+    /// Prints the rest of the thinking, or its summary line.
+    fn end_thinking(&mut self) {
+        let out = self.thinking.end(self.styled, self.labels);
+        if !out.is_empty() {
+            self.side(&out);
+        }
     }
 
     fn side(&mut self, s: &str) {
@@ -227,6 +237,7 @@ impl EventSink for Renderer {
     fn event(&mut self, ev: AgentEvent<'_>) {
         match ev {
             AgentEvent::Text(t) => {
+                self.end_thinking();
                 if self.labels {
                     let mut w = AnswerLines {
                         at_line_start: &mut self.at_line_start,
@@ -237,10 +248,10 @@ impl EventSink for Renderer {
                 }
                 let _ = Stdout.flush();
             }
-            AgentEvent::Thinking(_) => {
-                if self.styled && !self.thinking_shown {
-                    self.thinking_shown = true;
-                    self.side(&style::note_line("thinking…", true));
+            AgentEvent::Thinking(t) => {
+                let out = self.thinking.push(t, self.styled, self.labels);
+                if !out.is_empty() {
+                    self.side(&out);
                 }
             }
             AgentEvent::Status(s) => {

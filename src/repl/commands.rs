@@ -123,6 +123,16 @@ pub const COMMANDS: &[Command] = &[
         help: "show how full the model's context is",
     },
     Command {
+        name: "effort",
+        args: "[off|low|medium|high|default]",
+        help: "show or set how hard the model thinks (default: the provider's own)",
+    },
+    Command {
+        name: "thinking",
+        args: "[on|off]",
+        help: "show the model's thinking in full, or one summary line (default)",
+    },
+    Command {
         name: "compact",
         args: "[FOCUS]",
         help: "summarise older turns to free context",
@@ -186,6 +196,8 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
             }
         }
         "mode" => mode(repl, args),
+        "effort" => super::effort::effort(repl, args),
+        "thinking" => super::effort::thinking(repl, args),
         "step" => {
             match args {
                 "on" => repl.step = true,

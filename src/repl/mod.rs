@@ -5,6 +5,7 @@ pub mod approve;
 pub mod attach;
 pub mod commands;
 pub mod context;
+pub mod effort;
 pub mod input;
 pub mod session;
 pub mod switch;

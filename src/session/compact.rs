@@ -131,6 +131,8 @@ pub async fn compact(
         messages: &older,
         tools: &specs,
         max_tokens: agent.max_tokens,
+        effort: None,
+        cache_key: None,
     };
     let cancel = agent.ctx.cancel.clone();
     let mut ignore = |_: crate::provider::Delta<'_>| {};

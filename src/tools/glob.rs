@@ -1,13 +1,12 @@
 //! The `glob` tool: files matching a pattern, newest first, gitignore-aware.
 
 use super::util::{
-    display_path, glob_filter, glob_wants_hidden, opt_str, req_str, resolve_path, walker,
+    display_path, glob_filter, glob_wants_hidden, opt_str, req_str, resolve_path, walk_parallel,
 };
 use super::{Tool, ToolCtx, ToolKind, ToolOutput};
 use crate::agent::cancel::Cancel;
 use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 pub struct Glob;
@@ -95,26 +94,33 @@ fn find(
     cancel: &Cancel,
 ) -> Result<String, String> {
     let filter = glob_filter(root, pattern)?;
-    let mut found: Vec<(SystemTime, PathBuf)> = Vec::new();
-    for entry in walker(root, glob_wants_hidden(pattern)) {
+    let found = std::sync::Mutex::new(Vec::new());
+    walk_parallel(root, glob_wants_hidden(pattern), &|entry| {
         if cancel.is_cancelled() {
-            return Err("cancelled by user".to_string());
+            return false;
         }
-        let Ok(entry) = entry else { continue };
         if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
+            return true;
         }
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
         if !filter.matched(rel, false).is_whitelist() {
-            continue;
+            return true;
         }
         let mtime = entry
             .metadata()
             .ok()
             .and_then(|m| m.modified().ok())
             .unwrap_or(SystemTime::UNIX_EPOCH);
-        found.push((mtime, entry.into_path()));
+        if let Ok(mut f) = found.lock() {
+            f.push((mtime, entry.into_path()));
+        }
+        true
+    });
+    if cancel.is_cancelled() {
+        return Err("cancelled by user".to_string());
     }
+    // Sorted after the walk, so the order does not depend on the threads.
+    let mut found = found.into_inner().unwrap_or_default();
     if found.is_empty() {
         return Ok(format!("no files match {pattern}"));
     }

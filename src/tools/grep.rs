@@ -1,5 +1,8 @@
-//! The `grep` tool: regex search over files, gitignore-aware.
+//! The `grep` tool: regex search over files, gitignore-aware. The walk
+//! feeds files to one searcher per core; results are put back in walk order,
+//! so the output does not depend on the number of threads.
 
+use super::grep_file::{self, FileHits};
 use super::util::{
     cut_line, display_path, glob_filter, glob_wants_hidden, opt_bool, opt_str, opt_u64, req_str,
     resolve_path, walker,
@@ -19,8 +22,6 @@ const MAX_MATCHES: usize = 200;
 const MAX_LINE_CHARS: usize = 300;
 /// Most context lines either side of a match.
 const MAX_CONTEXT: usize = 10;
-/// Files larger than this are skipped.
-const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Room kept in the output budget for the trailing notes.
 const NOTE_ROOM: usize = 200;
 
@@ -68,13 +69,15 @@ impl Tool for Grep {
 }
 
 struct Search {
-    re: regex::Regex,
+    re: regex::bytes::Regex,
     root: PathBuf,
     cwd: PathBuf,
     glob: Option<String>,
     context: usize,
     max_output: usize,
     cancel: Cancel,
+    /// Files searched at once: the cores available (1 searches in line).
+    threads: usize,
 }
 
 async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
@@ -86,9 +89,7 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         .unwrap_or(0)
         .min(MAX_CONTEXT as u64) as usize;
 
-    let re = regex::RegexBuilder::new(pattern)
-        .case_insensitive(ignore_case)
-        .build()
+    let re = grep_file::build(pattern, ignore_case)
         .map_err(|e| ToolOutput::err(format!("invalid regex: {e}")))?;
     let root = resolve_path(&ctx.cwd, path_arg.unwrap_or("."));
     if tokio::fs::metadata(&root).await.is_err() {
@@ -105,6 +106,7 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         context,
         max_output: ctx.max_output,
         cancel: ctx.cancel.clone(),
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS)),
     };
     let task = tokio::task::spawn_blocking(move || search.run());
     tokio::select! {
@@ -118,6 +120,72 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     }
 }
 
+/// Search threads at most, however many cores there are.
+const MAX_THREADS: usize = 8;
+
+/// The report, built file by file in walk order.
+struct Report {
+    out: String,
+    matches: usize,
+    budget: usize,
+    context: usize,
+    hit_limit: bool,
+    cut_output: bool,
+}
+
+impl Report {
+    /// Adds one file's lines; false once the report is full.
+    fn add(&mut self, shown: &str, mut r: FileHits) -> bool {
+        let remaining = MAX_MATCHES - self.matches;
+        if r.hits.len() > remaining {
+            r.hits.truncate(remaining);
+            self.hit_limit = true;
+        }
+        self.matches += r.hits.len();
+        let mut lines = r.lines.iter();
+        for (start, end) in groups(&r.hits, self.context, r.n_lines) {
+            if self.context > 0 && !self.out.is_empty() {
+                self.out.push_str("--\n");
+            }
+            for i in start..=end {
+                let Some((_, text)) = lines.find(|(n, _)| *n == i) else {
+                    continue;
+                };
+                let sep = if r.hits.binary_search(&i).is_ok() {
+                    ':'
+                } else {
+                    '-'
+                };
+                let line = cut_line(text, MAX_LINE_CHARS);
+                let entry = format!("{shown}{sep}{}{sep}{line}\n", i + 1);
+                if self.out.len() + entry.len() > self.budget {
+                    self.cut_output = true;
+                    return false;
+                }
+                self.out.push_str(&entry);
+            }
+        }
+        !self.hit_limit
+    }
+
+    fn finish(mut self) -> String {
+        if self.matches == 0 {
+            return "no matches".to_string();
+        }
+        if self.hit_limit {
+            let _ = writeln!(
+                self.out,
+                "[stopped at {MAX_MATCHES} matches; narrow the pattern, path or glob]"
+            );
+        } else if self.cut_output {
+            self.out
+                .push_str("[output truncated; narrow the pattern, path or glob]\n");
+        }
+        self.out.pop();
+        self.out
+    }
+}
+
 impl Search {
     fn run(self) -> Result<String, String> {
         let filter = match &self.glob {
@@ -125,104 +193,133 @@ impl Search {
             None => None,
         };
         let hidden = self.glob.as_deref().is_some_and(glob_wants_hidden);
-        let budget = self.max_output.saturating_sub(NOTE_ROOM).max(200);
-        let mut out = String::new();
-        let mut matches = 0usize;
-        let mut hit_limit = false;
-        let mut cut_output = false;
-
-        'files: for entry in walker(&self.root, hidden) {
-            if self.cancel.is_cancelled() {
-                return Err("cancelled by user".to_string());
-            }
-            let Ok(entry) = entry else { continue };
+        let mut report = Report {
+            out: String::new(),
+            matches: 0,
+            budget: self.max_output.saturating_sub(NOTE_ROOM).max(200),
+            context: self.context,
+            hit_limit: false,
+            cut_output: false,
+        };
+        // The files to search, in the walker's (sorted) order.
+        let files = walker(&self.root, hidden).filter_map(|entry| {
+            let entry = entry.ok()?;
             if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
+                return None;
             }
-            let path = entry.path();
             if let Some(f) = &filter {
                 // Explicitly named files (depth 0) are searched whatever the glob.
-                let rel = path.strip_prefix(&self.root).unwrap_or(path);
+                let rel = entry
+                    .path()
+                    .strip_prefix(&self.root)
+                    .unwrap_or(entry.path());
                 if entry.depth() > 0 && !f.matched(rel, false).is_whitelist() {
-                    continue;
+                    return None;
                 }
             }
-            let Some(text) = read_text(path) else {
-                continue;
-            };
-            let shown = display_path(&self.cwd, path);
-
-            let lines: Vec<&str> = text.lines().collect();
-            let mut hits = Vec::new();
-            for (i, line) in lines.iter().enumerate() {
-                if self.re.is_match(line) {
-                    if matches == MAX_MATCHES {
-                        hit_limit = true;
+            Some(entry.into_path())
+        });
+        if self.threads <= 1 {
+            let mut buf = Vec::new();
+            for path in files {
+                if self.cancel.is_cancelled() {
+                    return Err("cancelled by user".to_string());
+                }
+                if let Some(r) = self.search_file(&path, &mut buf) {
+                    if !report.add(&display_path(&self.cwd, &path), r) {
                         break;
                     }
-                    matches += 1;
-                    hits.push(i);
                 }
             }
-            for (start, end) in groups(&hits, self.context, lines.len()) {
-                if self.context > 0 && !out.is_empty() {
-                    out.push_str("--\n");
-                }
-                for (i, line) in lines.iter().enumerate().take(end + 1).skip(start) {
-                    let sep = if hits.binary_search(&i).is_ok() {
-                        ':'
-                    } else {
-                        '-'
-                    };
-                    let line = cut_line(line.trim_end_matches('\r'), MAX_LINE_CHARS);
-                    let entry = format!("{shown}{sep}{}{sep}{line}\n", i + 1);
-                    if out.len() + entry.len() > budget {
-                        cut_output = true;
-                        break 'files;
+        } else {
+            self.parallel(files, &mut report)?;
+        }
+        Ok(report.finish())
+    }
+
+    fn search_file(&self, path: &Path, buf: &mut Vec<u8>) -> Option<FileHits> {
+        if !grep_file::read(path, buf) {
+            return None;
+        }
+        let r = grep_file::search(&self.re, buf, MAX_MATCHES, self.context);
+        (!r.hits.is_empty()).then_some(r)
+    }
+
+    /// Walks on this thread while `threads` workers search; results join the
+    /// report in walk order, so the output is the same as a one-thread
+    /// search, and everything stops as soon as the report is full.
+    fn parallel(
+        &self,
+        files: impl Iterator<Item = PathBuf>,
+        report: &mut Report,
+    ) -> Result<(), String> {
+        use std::collections::BTreeMap;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{mpsc, Mutex};
+
+        type Done = (usize, PathBuf, Option<FileHits>);
+        let stop = AtomicBool::new(false);
+        let (work_tx, work_rx) = mpsc::sync_channel::<(usize, PathBuf)>(self.threads * 16);
+        let work_rx = Mutex::new(work_rx);
+        let (done_tx, done_rx) = mpsc::channel::<Done>();
+        std::thread::scope(|scope| {
+            for _ in 0..self.threads {
+                let done_tx = done_tx.clone();
+                let (work_rx, stop) = (&work_rx, &stop);
+                scope.spawn(move || {
+                    let mut buf = Vec::new();
+                    loop {
+                        let next = work_rx.lock().ok().and_then(|rx| rx.recv().ok());
+                        let Some((i, path)) = next else { break };
+                        let r = if stop.load(Ordering::Relaxed) || self.cancel.is_cancelled() {
+                            None
+                        } else {
+                            self.search_file(&path, &mut buf)
+                        };
+                        if done_tx.send((i, path, r)).is_err() {
+                            break;
+                        }
                     }
-                    out.push_str(&entry);
+                });
+            }
+            drop(done_tx);
+            // Results that arrive ahead of their turn wait here.
+            let mut pending: BTreeMap<usize, (PathBuf, Option<FileHits>)> = BTreeMap::new();
+            let mut next = 0;
+            let mut take = |done: Done| {
+                pending.insert(done.0, (done.1, done.2));
+                while let Some((path, r)) = pending.remove(&next) {
+                    next += 1;
+                    let Some(r) = r else { continue };
+                    if !stop.load(Ordering::Relaxed)
+                        && !report.add(&display_path(&self.cwd, &path), r)
+                    {
+                        stop.store(true, Ordering::Relaxed);
+                    }
                 }
+            };
+            for (sent, path) in files.enumerate() {
+                if stop.load(Ordering::Relaxed) || self.cancel.is_cancelled() {
+                    break;
+                }
+                if work_tx.send((sent, path)).is_err() {
+                    break;
+                }
+                done_rx.try_iter().for_each(&mut take);
             }
-            if hit_limit {
-                break;
-            }
+            drop(work_tx);
+            done_rx.iter().for_each(&mut take);
+        });
+        if self.cancel.is_cancelled() {
+            return Err("cancelled by user".to_string());
         }
-
-        if matches == 0 {
-            return Ok("no matches".to_string());
-        }
-        if hit_limit {
-            let _ = writeln!(
-                out,
-                "[stopped at {MAX_MATCHES} matches; narrow the pattern, path or glob]"
-            );
-        } else if cut_output {
-            out.push_str("[output truncated; narrow the pattern, path or glob]\n");
-        }
-        out.pop();
-        Ok(out)
+        Ok(())
     }
-}
-
-/// A file's text, or None for binary, huge or unreadable files.
-fn read_text(path: &Path) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.len() > MAX_FILE_BYTES {
-        return None;
-    }
-    let bytes = std::fs::read(path).ok()?;
-    if bytes[..bytes.len().min(8192)].contains(&0) {
-        return None;
-    }
-    Some(match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
 }
 
 /// Line ranges (inclusive) to print: each hit with `context` lines either
 /// side, overlapping or touching ranges merged.
-fn groups(hits: &[usize], context: usize, n_lines: usize) -> Vec<(usize, usize)> {
+pub fn groups(hits: &[usize], context: usize, n_lines: usize) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     for &h in hits {
         let start = h.saturating_sub(context);
@@ -348,6 +445,91 @@ mod tests {
         let out = Grep.run(&json!({"pattern": "zzzz"}), &ctx).await;
         assert!(!out.is_error);
         assert_eq!(out.content, "no matches");
+    }
+
+    fn search_with(
+        root: &Path,
+        pattern: &str,
+        context: usize,
+        threads: usize,
+        max: usize,
+    ) -> String {
+        Search {
+            re: grep_file::build(pattern, false).expect("regex"),
+            root: root.to_path_buf(),
+            cwd: root.to_path_buf(),
+            glob: None,
+            context,
+            max_output: max,
+            cancel: Cancel::new(),
+            threads,
+        }
+        .run()
+        .expect("search")
+    }
+
+    #[test]
+    fn the_same_report_on_one_thread_and_on_several() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in 0..6 {
+            let sub = dir.path().join(format!("d{d}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            for f in 0..25 {
+                let body: String = (0..40)
+                    .map(|l| {
+                        format!(
+                            "{} {d} {f} {l}\n",
+                            if (l + f) % 7 == 0 { "needle" } else { "hay" }
+                        )
+                    })
+                    .collect();
+                std::fs::write(sub.join(format!("f{f:02}.txt")), body).unwrap();
+            }
+        }
+        std::fs::write(dir.path().join("bin.dat"), b"needle\0").unwrap();
+        for (context, max) in [(0, 1_000_000), (2, 1_000_000), (0, 3_000), (1, 5_000)] {
+            let one = search_with(dir.path(), "needle", context, 1, max);
+            for threads in [2, 3, 8] {
+                let many = search_with(dir.path(), "needle", context, threads, max);
+                assert_eq!(
+                    one, many,
+                    "context {context}, budget {max}, {threads} threads"
+                );
+            }
+            assert!(!one.contains("bin.dat"), "binary files are skipped");
+        }
+        let one = search_with(dir.path(), "needle", 0, 1, 1_000_000);
+        assert!(one.ends_with("[stopped at 200 matches; narrow the pattern, path or glob]"));
+        assert!(
+            one.starts_with("d0/f00.txt:1:needle 0 0 0\n"),
+            "{}",
+            &one[..80]
+        );
+        let cut = search_with(dir.path(), "needle", 0, 2, 3_000);
+        assert!(cut.ends_with("[output truncated; narrow the pattern, path or glob]"));
+    }
+
+    #[test]
+    fn a_cancelled_search_stops_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in 0..200 {
+            std::fs::write(dir.path().join(format!("f{f}.txt")), "x\n".repeat(1000)).unwrap();
+        }
+        for threads in [1, 2] {
+            let cancel = Cancel::new();
+            cancel.cancel();
+            let s = Search {
+                re: grep_file::build("zzz", false).unwrap(),
+                root: dir.path().to_path_buf(),
+                cwd: dir.path().to_path_buf(),
+                glob: None,
+                context: 0,
+                max_output: 10_000,
+                cancel,
+                threads,
+            };
+            assert_eq!(s.run(), Err("cancelled by user".to_string()));
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod client;
 mod edit;
 mod glob;
 mod grep;
+mod grep_file;
 mod read;
 pub mod skill;
 mod update_plan;

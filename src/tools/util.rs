@@ -171,12 +171,32 @@ pub async fn read_existing(path: &Path) -> Result<Option<String>, String> {
 /// file-name order, never entering `.git`. Hidden files are skipped unless
 /// `hidden` is true.
 pub fn walker(root: &Path, hidden: bool) -> ignore::Walk {
-    ignore::WalkBuilder::new(root)
-        .hidden(!hidden)
-        .require_git(false)
+    walk_builder(root, hidden)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|e| e.file_name() != ".git")
         .build()
+}
+
+fn walk_builder(root: &Path, hidden: bool) -> ignore::WalkBuilder {
+    let mut b = ignore::WalkBuilder::new(root);
+    b.hidden(!hidden)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git");
+    b
+}
+
+/// The same walk on every core, in no particular order: `each` gets every
+/// entry and says whether to go on.
+pub fn walk_parallel(root: &Path, hidden: bool, each: &(dyn Fn(ignore::DirEntry) -> bool + Sync)) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    walk_builder(root, hidden)
+        .threads(threads)
+        .build_parallel()
+        .run(|| {
+            Box::new(move |entry| match entry.map(each) {
+                Ok(false) => ignore::WalkState::Quit,
+                _ => ignore::WalkState::Continue,
+            })
+        });
 }
 
 /// Whether a glob names hidden files or directories explicitly (`.github/*`).
