@@ -155,7 +155,7 @@ impl Policy {
             (ToolKind::Execute, Mode::Standard) => {
                 match command.map(|c| shell::classify(c, &self.safe_commands)) {
                     Some(shell::Class::ReadOnly | shell::Class::Build) => {
-                        match command.and_then(|c| self.path_outside(c, cwd)) {
+                        match command.and_then(|c| shell::paths::outside(&self.root, cwd, c)) {
                             Some(why) => Decision::Ask(why),
                             None => Decision::Allow,
                         }
@@ -168,36 +168,6 @@ impl Policy {
             (_, Mode::Standard) if tool.trusted_read_only() => Decision::Allow,
             _ => Decision::Ask(format!("{name} is not a built-in read-only tool")),
         }
-    }
-
-    /// A safe command still asks when an argument names a path outside the
-    /// workspace (`cat /etc/passwd`, `ls ../other`, `head ~/.bashrc`).
-    fn path_outside(&self, command: &str, cwd: &Path) -> Option<String> {
-        let words = shlex::split(command).unwrap_or_default();
-        let values: Vec<&str> = words
-            .iter()
-            .map(|w| match w.split_once('=') {
-                // `--file=/etc/x`: the value is the path.
-                Some((_, v)) if w.starts_with('-') => v,
-                _ => w.as_str(),
-            })
-            .collect();
-        // Some shells expand `.*` to `..` as well: `cat .*/secret`.
-        let dots = |p: &str| p.starts_with('.') && p[1..].contains(['*', '?', '[']);
-        if values.iter().any(|w| w.split('/').any(dots)) {
-            return Some("a pattern could match `..`, outside the workspace".into());
-        }
-        values
-            .into_iter()
-            .filter(|w| w.starts_with('/') || w.starts_with('~') || w.split('/').any(|p| p == ".."))
-            .filter(|w| *w != "/dev/null")
-            .find_map(|w| {
-                let w = match w.strip_prefix('~') {
-                    Some(rest) => format!("{}{rest}", crate::paths::home().display()),
-                    None => w.to_string(),
-                };
-                workspace::check(&self.root, cwd, &w, &[]).filter(|why| why.contains("outside"))
-            })
     }
 
     /// Remembers an "always" answer: this command prefix, this tool on this path.
