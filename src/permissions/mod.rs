@@ -137,12 +137,12 @@ impl Policy {
             }
         }
         let subject = rules::subject(name, input, &self.root, cwd);
-        if self
-            .allow
-            .iter()
-            .chain(&self.remembered)
-            .any(|r| r.matches(name, &subject))
-        {
+        // A command is matched by each simple command it holds, never as raw text.
+        let admits = |r: &Rule| match command {
+            Some(c) if kind == ToolKind::Execute => r.admits_command(name, c),
+            _ => r.matches(name, &subject),
+        };
+        if self.allow.iter().chain(&self.remembered).any(admits) {
             return Decision::Allow;
         }
         match (kind, self.mode) {
@@ -153,13 +153,13 @@ impl Policy {
             (ToolKind::Edit, Mode::AcceptEdits | Mode::Standard) => Decision::Allow,
             (ToolKind::Edit, _) => Decision::Ask("edits a file".into()),
             (ToolKind::Execute, Mode::Standard) => {
-                match command.map(|c| shell::classify(c, &self.safe_commands)) {
-                    Some(shell::Class::ReadOnly | shell::Class::Build) => {
-                        match command.and_then(|c| shell::paths::outside(&self.root, cwd, c)) {
-                            Some(why) => Decision::Ask(why),
-                            None => Decision::Allow,
-                        }
-                    }
+                let scope = shell::Scope {
+                    root: &self.root,
+                    cwd,
+                    safe_commands: &self.safe_commands,
+                };
+                match command.map(|c| shell::classify(c, &scope)) {
+                    Some(shell::Class::ReadOnly | shell::Class::Build) => Decision::Allow,
                     Some(shell::Class::Ask(why)) => Decision::Ask(why),
                     None => Decision::Ask("runs a command".into()),
                 }
@@ -170,10 +170,12 @@ impl Policy {
         }
     }
 
-    /// Remembers an "always" answer: this command prefix, this tool on this path.
-    pub fn remember(&mut self, tool: &dyn Tool, input: &Value) {
-        let subject = rules::subject(tool.name(), input, &self.root, &self.root);
-        self.remembered
-            .push(Rule::always_for(tool.name(), tool.kind(), &subject));
+    /// The rule an "always" answer to this call adds, exactly as the
+    /// approval prompt shows it: the program and subcommand of a command
+    /// (`bash(cargo test*)`) or the whole command, the path for file tools,
+    /// the tool otherwise.
+    pub fn always_rule(&self, tool: &dyn Tool, input: &Value, cwd: &Path) -> Rule {
+        let subject = rules::subject(tool.name(), input, &self.root, cwd);
+        Rule::always_for(tool.name(), tool.kind(), &subject)
     }
 }

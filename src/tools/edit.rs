@@ -1,6 +1,6 @@
 //! The `edit` tool: exact substring replacement in one file.
 
-use super::util::{opt_bool, read_existing, req_str, resolve_path};
+use super::util::{opt_bool, read_existing, req_str, resolve_path, write_nofollow, write_target};
 use super::{FileDiff, Tool, ToolCtx, ToolKind, ToolOutput};
 use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
@@ -124,9 +124,10 @@ async fn plan(args: &Value, ctx: &ToolCtx) -> Result<(FileDiff, usize), ToolOutp
 async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     let (diff, count) = plan(args, ctx).await?;
     let path_arg = req_str(args, "path")?;
-    match super::client::write_text(ctx, &diff.path, &diff.new).await {
+    let target = write_target(&ctx.cwd, &diff.path, false).map_err(ToolOutput::err)?;
+    match super::client::write_text(ctx, &target, &diff.new).await {
         Some(r) => r.map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?,
-        None => tokio::fs::write(&diff.path, &diff.new)
+        None => write_nofollow(&target, diff.new.as_bytes())
             .await
             .map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?,
     }

@@ -4,7 +4,7 @@
 //!
 //! Arguments: `{items: [{text, done?, note?}]}`; the whole list, in order.
 
-use super::util::resolve_path;
+use super::util::{resolve_path, write_nofollow, write_target};
 use super::{Tool, ToolCtx, ToolKind, ToolOutput};
 use crate::plan::{self, Item};
 use futures_util::future::LocalBoxFuture;
@@ -76,10 +76,16 @@ impl Tool for UpdatePlan {
                         .filter(|n| !n.is_empty()),
                 });
             }
-            let path = resolve_path(&ctx.cwd, &ctx.plan_file.to_string_lossy());
+            let named = resolve_path(&ctx.cwd, &ctx.plan_file.to_string_lossy());
+            // The plan file obeys the workspace boundary in every mode.
+            let path = match write_target(&ctx.cwd, &named, true) {
+                Ok(p) if !p.components().any(|c| c.as_os_str() == ".git") => p,
+                Ok(p) => return ToolOutput::err(format!("{} is inside .git/", p.display())),
+                Err(e) => return ToolOutput::err(format!("cannot write the plan: {e}")),
+            };
             let old = tokio::fs::read_to_string(&path).await.unwrap_or_default();
             let text = plan::render(plan::title(&old), &items);
-            match tokio::fs::write(&path, &text).await {
+            match write_nofollow(&path, text.as_bytes()).await {
                 Ok(()) => {
                     let open = items.iter().filter(|i| !i.done).count();
                     ToolOutput::ok(format!(

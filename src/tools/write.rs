@@ -1,6 +1,6 @@
 //! The `write` tool: creates or overwrites a whole file.
 
-use super::util::{req_str, resolve_path};
+use super::util::{req_str, resolve_path, write_nofollow, write_target};
 use super::{FileDiff, Tool, ToolCtx, ToolKind, ToolOutput};
 use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
@@ -81,15 +81,16 @@ async fn plan(args: &Value, ctx: &ToolCtx) -> Result<FileDiff, ToolOutput> {
 async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     let diff = plan(args, ctx).await?;
     let path_arg = req_str(args, "path")?;
-    if let Some(r) = super::client::write_text(ctx, &diff.path, &diff.new).await {
+    let target = write_target(&ctx.cwd, &diff.path, false).map_err(ToolOutput::err)?;
+    if let Some(r) = super::client::write_text(ctx, &target, &diff.new).await {
         r.map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?;
     } else {
-        if let Some(parent) = diff.path.parent() {
+        if let Some(parent) = target.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(|e| {
                 ToolOutput::err(format!("cannot create directory for {path_arg}: {e}"))
             })?;
         }
-        tokio::fs::write(&diff.path, &diff.new)
+        write_nofollow(&target, diff.new.as_bytes())
             .await
             .map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?;
     }

@@ -1,21 +1,91 @@
 //! Reading shell words: splits a command line into words, separators and
-//! redirections, or says why it cannot be sure what bash would see.
+//! redirections as bash would read them, or says why it cannot be sure what
+//! bash would see. Quote removal is done here, so the rules after it look at
+//! the very text a program will receive.
+
+/// One word after quote removal, with what bash may still do to it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Word {
+    pub text: String,
+    /// Holds a parameter expansion (`$X`, `${X}`): its value is unknown.
+    pub var: bool,
+    /// Holds an unquoted pattern character (`*`, `?`, `[`): bash may replace
+    /// it with file names.
+    pub glob: bool,
+    /// Starts with an unquoted expansion, so it may become an option or
+    /// several words.
+    pub lead: bool,
+    /// Starts with an unquoted `~`: bash puts a home folder there.
+    pub tilde: bool,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
-    /// A word, whether it contains a `$` expansion outside single quotes,
-    /// and whether it starts with an unquoted expansion (`$`, `*`, `?`, `[`,
-    /// `{`), which may turn into an option such as `--output=FILE`, or into
-    /// several words.
-    Word(String, bool, bool),
-    /// `;`, `&&`, `||`, `|`, `|&`.
+    Word(Word),
+    /// `;`, `&&`, `||`, `|`, `|&`, a newline.
     Sep,
-    /// A redirection operator (`>`, `2>>`, `&>`, `<`, `>&`).
+    /// A redirection operator with its file descriptor removed: `<`, `>`,
+    /// `>>`, `>|`, `>&`, `<&`, `&>`, `&>>`.
     Redir(String),
 }
 
-fn ask(why: impl Into<String>) -> Result<Vec<Tok>, String> {
-    Err(why.into())
+/// A word being read: each character with whether it was quoted.
+#[derive(Default)]
+struct Building {
+    chars: Vec<(char, bool)>,
+    started: bool,
+    var: bool,
+    var_first: bool,
+}
+
+impl Building {
+    fn push(&mut self, c: char, quoted: bool) {
+        self.started = true;
+        self.chars.push((c, quoted));
+    }
+
+    fn finish(&mut self) -> Result<Option<Word>, String> {
+        if !self.started {
+            return Ok(None);
+        }
+        let b = std::mem::take(self);
+        let unq = |i: usize, c: char| b.chars.get(i) == Some(&(c, false));
+        if braces(&b.chars) {
+            return Err("brace expansion could change the words".into());
+        }
+        // `a=~/x` and `PATH=a:~/b`: bash expands a `~` after `=` or `:` too.
+        if (1..b.chars.len()).any(|i| unq(i, '~') && (unq(i - 1, '=') || unq(i - 1, ':'))) {
+            return Err("a `~` inside a word may expand to a home folder".into());
+        }
+        // A `[` with no `]` after it matches only itself (`[ -f x ]`).
+        let is_glob = |i: usize| match b.chars[i] {
+            ('*' | '?', false) => true,
+            ('[', false) => b.chars[i + 1..].contains(&(']', false)),
+            _ => false,
+        };
+        let first = b.chars.first().copied();
+        Ok(Some(Word {
+            text: b.chars.iter().map(|(c, _)| c).collect(),
+            var: b.var,
+            glob: (0..b.chars.len()).any(is_glob),
+            lead: b.var_first || (!b.chars.is_empty() && is_glob(0)),
+            tilde: first == Some(('~', false)),
+        }))
+    }
+}
+
+/// An unquoted `{` ... `}` holding an unquoted `,` or `..` is brace expansion.
+fn braces(chars: &[(char, bool)]) -> bool {
+    let Some(open) = chars.iter().position(|&c| c == ('{', false)) else {
+        return false;
+    };
+    let Some(close) = chars.iter().rposition(|&c| c == ('}', false)) else {
+        return false;
+    };
+    close > open
+        && chars[open..close]
+            .windows(2)
+            .any(|w| w[0] == (',', false) || w[1] == (',', false) || w == [('.', false); 2])
 }
 
 /// Splits shell text into words, separators and redirections; refuses every
@@ -23,18 +93,12 @@ fn ask(why: impl Into<String>) -> Result<Vec<Tok>, String> {
 pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
     let chars: Vec<char> = s.chars().collect();
     let mut toks = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut has_var = false;
-    let mut lead = false;
+    let mut w = Building::default();
     let mut i = 0;
     macro_rules! end_word {
         () => {
-            if in_word {
-                toks.push(Tok::Word(std::mem::take(&mut word), has_var, lead));
-                in_word = false;
-                has_var = false;
-                lead = false;
+            if let Some(word) = w.finish()? {
+                toks.push(Tok::Word(word));
             }
         };
     }
@@ -47,99 +111,82 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
                 end_word!();
                 toks.push(Tok::Sep);
             }
-            '#' if !in_word => {
+            '#' if !w.started => {
                 while i < chars.len() && chars[i] != '\n' {
                     i += 1;
                 }
                 continue;
             }
             '\'' => {
-                in_word = true;
+                w.started = true;
                 i += 1;
                 while i < chars.len() && chars[i] != '\'' {
-                    word.push(chars[i]);
+                    w.push(chars[i], true);
                     i += 1;
                 }
                 if i >= chars.len() {
-                    return ask("could not parse: unbalanced quote");
+                    return Err("could not parse: unbalanced quote".into());
                 }
             }
             '"' => {
-                in_word = true;
+                w.started = true;
                 i += 1;
                 loop {
                     match chars.get(i) {
-                        None => return ask("could not parse: unbalanced quote"),
+                        None => return Err("could not parse: unbalanced quote".into()),
                         Some('"') => break,
-                        Some('\\') => {
-                            if let Some(&n) = chars.get(i + 1) {
-                                word.push(n);
-                            }
-                            i += 2;
-                            continue;
+                        // Inside double quotes a backslash escapes only these.
+                        Some('\\') if matches!(chars.get(i + 1), Some('$' | '`' | '"' | '\\')) => {
+                            w.push(chars[i + 1], true);
+                            i += 1;
                         }
-                        Some('`') => return ask("command substitution"),
-                        Some('$') => {
-                            if chars.get(i + 1) == Some(&'(') {
-                                return ask("command substitution");
-                            }
-                            has_var |= expands_after_dollar(chars.get(i + 1).copied());
-                            word.push('$');
-                        }
-                        Some(&ch) => word.push(ch),
+                        Some('\\') if chars.get(i + 1) == Some(&'\n') => i += 1,
+                        Some('`') => return Err("command substitution".into()),
+                        Some('$') => dollar(&chars, i, &mut w, true)?,
+                        Some(&ch) => w.push(ch, true),
                     }
                     i += 1;
                 }
             }
-            '\\' => {
-                in_word = true;
-                if let Some(n) = next {
-                    if n != '\n' {
-                        word.push(n);
+            '\\' => match next {
+                Some('\n') => i += 1,
+                Some(n) => {
+                    w.push(n, true);
+                    i += 1;
+                }
+                None => w.push('\\', false),
+            },
+            '`' => return Err("command substitution".into()),
+            '$' if next == Some('\'') => {
+                i = ansi_c(&chars, i + 2, &mut w)?;
+            }
+            '$' if next == Some('"') => {
+                return Err("locale quoting ($\"...\") may be translated".into());
+            }
+            '$' => dollar(&chars, i, &mut w, false)?,
+            '(' | ')' => return Err("subshell or group".into()),
+            '<' | '>' => {
+                if next == Some('(') {
+                    return Err("process substitution".into());
+                }
+                if c == '<' && next == Some('<') {
+                    return Err("here-document".into());
+                }
+                if c == '<' && next == Some('>') {
+                    return Err("opens a file for reading and writing (<>)".into());
+                }
+                // A word of digits right before the operator is a file descriptor.
+                if !w.chars.is_empty() && w.chars.iter().all(|&(d, q)| d.is_ascii_digit() && !q) {
+                    w = Building::default();
+                }
+                end_word!();
+                let mut op = c.to_string();
+                match (c, next) {
+                    ('>', Some(n @ ('>' | '|' | '&'))) | ('<', Some(n @ '&')) => {
+                        op.push(n);
+                        i += 1;
                     }
-                    i += 1;
-                }
-            }
-            '`' => return ask("command substitution"),
-            '$' => {
-                if next == Some('(') {
-                    return ask("command substitution");
-                }
-                in_word = true;
-                if expands_after_dollar(next) {
-                    has_var = true;
-                    lead |= word.is_empty();
-                }
-                word.push('$');
-            }
-            '(' | ')' => return ask("subshell or group"),
-            '<' => {
-                if next == Some('(') {
-                    return ask("process substitution");
-                }
-                if next == Some('<') {
-                    return ask("here-document");
-                }
-                end_word!();
-                toks.push(Tok::Redir("<".into()));
-            }
-            '>' => {
-                if next == Some('(') {
-                    return ask("process substitution");
-                }
-                // A word of digits right before `>` is a file descriptor.
-                let mut op = String::new();
-                if in_word && !word.is_empty() && word.chars().all(|d| d.is_ascii_digit()) {
-                    op = std::mem::take(&mut word);
-                    in_word = false;
-                    has_var = false;
-                    lead = false;
-                }
-                end_word!();
-                op.push('>');
-                if let Some(n @ ('>' | '|' | '&')) = next {
-                    op.push(n);
-                    i += 1;
+                    _ => {}
                 }
                 toks.push(Tok::Redir(op));
             }
@@ -159,7 +206,7 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
                         }
                         toks.push(Tok::Redir(op));
                     }
-                    _ => return ask("runs in the background"),
+                    _ => return Err("runs in the background".into()),
                 }
             }
             '|' => {
@@ -169,22 +216,75 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
                 }
                 toks.push(Tok::Sep);
             }
-            _ => {
-                in_word = true;
-                lead |= word.is_empty() && matches!(c, '*' | '?' | '[' | '{');
-                word.push(c);
-            }
+            _ => w.push(c, false),
         }
         i += 1;
     }
-    if in_word {
-        toks.push(Tok::Word(word, has_var, lead));
-    }
+    end_word!();
     Ok(toks)
 }
 
-/// Whether `$` followed by `next` expands: before a name, `{`, a digit or a
-/// special parameter. Elsewhere (`grep "x$"`) it is a plain dollar sign.
-fn expands_after_dollar(next: Option<char>) -> bool {
-    next.is_some_and(|c| c.is_ascii_alphanumeric() || "_{@*#?$!-".contains(c))
+/// A `$` at `chars[i]`: an expansion marks the word, anything else is a
+/// plain dollar sign (`grep "x$"`).
+fn dollar(chars: &[char], i: usize, w: &mut Building, quoted: bool) -> Result<(), String> {
+    let next = chars.get(i + 1).copied();
+    if next == Some('(') {
+        return Err("command substitution".into());
+    }
+    if next.is_some_and(|c| c.is_ascii_alphanumeric() || "_{@*#?$!-".contains(c)) {
+        if !w.started {
+            w.var_first = true;
+        }
+        w.var = true;
+    }
+    w.push('$', quoted);
+    Ok(())
+}
+
+/// Reads ANSI-C quoting (`$'...'`) from `i`, just after the opening quote,
+/// decoding its escapes as bash does; returns the index of the closing quote.
+fn ansi_c(chars: &[char], mut i: usize, w: &mut Building) -> Result<usize, String> {
+    let unsure = || Err("ANSI-C quoting with an escape bash may read differently".to_string());
+    w.started = true;
+    loop {
+        let Some(&c) = chars.get(i) else {
+            return Err("could not parse: unbalanced quote".into());
+        };
+        match c {
+            '\'' => return Ok(i),
+            '\\' => {
+                i += 1;
+                let e = chars.get(i).copied().unwrap_or('\0');
+                let out = match e {
+                    'a' => '\x07',
+                    'b' => '\x08',
+                    'e' | 'E' => '\x1b',
+                    'f' => '\x0c',
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    'v' => '\x0b',
+                    '\\' | '\'' | '"' | '?' => e,
+                    'x' | '0'..='7' => {
+                        let (radix, max, start) = if e == 'x' { (16, 2, i + 1) } else { (8, 3, i) };
+                        let digits: String = chars[start.min(chars.len())..]
+                            .iter()
+                            .take(max)
+                            .take_while(|d| d.is_digit(radix))
+                            .collect();
+                        let v = u32::from_str_radix(&digits, radix).unwrap_or(0);
+                        if digits.is_empty() || v == 0 || v > 0x7f {
+                            return unsure();
+                        }
+                        i = start + digits.len() - 1;
+                        char::from_u32(v).unwrap_or('\0')
+                    }
+                    _ => return unsure(),
+                };
+                w.push(out, true);
+            }
+            _ => w.push(c, true),
+        }
+        i += 1;
+    }
 }

@@ -1,33 +1,196 @@
-//! Path checks: a safe command still asks when it names a path outside the workspace.
+//! Path checks: every word a read-only command receives that could name a
+//! file (arguments, option values, attached short-option values, input
+//! redirections, what a pattern can match) is resolved with symlinks
+//! followed, as the `read` tool does; one outside the workspace asks. Also
+//! which repository `git` will find.
 
-use std::path::Path;
+use super::lex::Word;
+use super::programs::Spec;
+use crate::permissions::workspace;
+use std::path::{Path, PathBuf};
 
-/// A safe command still asks when an argument names a path outside the
-/// workspace (`cat /etc/passwd`, `ls ../other`, `head ~/.bashrc`).
-pub fn outside(root: &Path, cwd: &Path, command: &str) -> Option<String> {
-    let words = shlex::split(command).unwrap_or_default();
-    let values: Vec<&str> = words
-        .iter()
-        .map(|w| match w.split_once('=') {
-            // `--file=/etc/x`: the value is the path.
-            Some((_, v)) if w.starts_with('-') => v,
-            _ => w.as_str(),
-        })
-        .collect();
-    // Some shells expand `.*` to `..` as well: `cat .*/secret`.
-    let dots = |p: &str| p.starts_with('.') && p[1..].contains(['*', '?', '[']);
-    if values.iter().any(|w| w.split('/').any(dots)) {
-        return Some("a pattern could match `..`, outside the workspace".into());
+/// Most file names a pattern may match before the command asks instead.
+const MAX_MATCHES: usize = 1000;
+
+/// Checks one argument word in every folder the command may run in.
+pub fn check_word(root: &Path, cwds: &[PathBuf], w: &Word, spec: &Spec) -> Result<(), String> {
+    for cwd in cwds {
+        let text = if w.tilde {
+            tilde(cwd, &w.text)?
+        } else {
+            w.text.clone()
+        };
+        let mut texts = vec![text];
+        if w.glob {
+            texts.extend(glob(cwd, &texts[0])?);
+        }
+        for t in &texts {
+            for c in candidates(t, spec) {
+                check_path(root, cwd, c)?;
+            }
+        }
     }
-    values
-        .into_iter()
-        .filter(|w| w.starts_with('/') || w.starts_with('~') || w.split('/').any(|p| p == ".."))
-        .filter(|w| *w != "/dev/null")
-        .find_map(|w| {
-            let w = match w.strip_prefix('~') {
-                Some(rest) => format!("{}{rest}", crate::paths::home().display()),
-                None => w.to_string(),
+    Ok(())
+}
+
+/// What bash puts in place of a leading `~`: `~` and `~/x` the home folder,
+/// `~+` the working folder; others (`~user`, `~-`) are not known here.
+pub fn tilde(cwd: &Path, text: &str) -> Result<String, String> {
+    let rest = text.strip_prefix('~').unwrap_or(text);
+    let (name, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let base = match name {
+        "" => crate::paths::home(),
+        "+" => cwd.to_path_buf(),
+        _ => return Err(format!("{text}: `~{name}` names a folder not known here")),
+    };
+    Ok(format!("{}{tail}", base.display()))
+}
+
+/// The parts of a word that may be read as a path: the word itself, the
+/// value of `--opt=VALUE` or `NAME=VALUE`, and each tail of a short-option
+/// cluster (`-oFILE`, `-uoFILE`) unless a text option's letter starts it.
+fn candidates<'a>(t: &'a str, spec: &Spec) -> Vec<&'a str> {
+    let mut out = vec![t];
+    if let Some((name, value)) = t.split_once('=') {
+        let text =
+            name.starts_with("--") && spec.longs.iter().any(|l| super::programs::is_opt(name, l));
+        if !text {
+            out.push(value);
+        }
+    }
+    if t.starts_with('-') && !t.starts_with("--") {
+        for (p, c) in t.char_indices().skip(1) {
+            let tail = &t[p + c.len_utf8()..];
+            if !tail.is_empty() && !spec.letters.contains(c) {
+                out.push(tail);
+            }
+        }
+    }
+    out
+}
+
+/// Asks when `text`, resolved against `cwd` with symlinks followed, is
+/// outside the workspace.
+pub fn check_path(root: &Path, cwd: &Path, text: &str) -> Result<(), String> {
+    if text.is_empty() || text == "-" || text == "/dev/null" {
+        return Ok(());
+    }
+    match workspace::check(root, cwd, text, &[]) {
+        Some(why) if why.contains("outside") => Err(format!("reads {why}")),
+        _ => Ok(()),
+    }
+}
+
+/// Every existing path a pattern could match, over-approximating bash:
+/// hidden names match too, `[...]` matches any one character, and a part
+/// starting with `.` also matches `.` and `..`.
+fn glob(cwd: &Path, pattern: &str) -> Result<Vec<String>, String> {
+    let (mut found, parts) = match pattern.strip_prefix('/') {
+        Some(rest) => (vec![String::from("/")], rest),
+        None => (vec![String::new()], pattern),
+    };
+    let mut seen = 0;
+    for part in parts.split('/') {
+        if part.is_empty() {
+            continue;
+        }
+        let mut next = Vec::new();
+        for base in &found {
+            let join = |name: &str| match base.as_str() {
+                "" => name.to_string(),
+                b if b.ends_with('/') => format!("{b}{name}"),
+                b => format!("{b}/{name}"),
             };
-            super::super::workspace::check(root, cwd, &w, &[]).filter(|why| why.contains("outside"))
-        })
+            if !part.contains(['*', '?', '[']) {
+                next.push(join(part));
+                continue;
+            }
+            if part.starts_with('.') {
+                next.push(join("."));
+                next.push(join(".."));
+            }
+            let dir = crate::tools::resolve_path(cwd, if base.is_empty() { "." } else { base });
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                seen += 1;
+                if seen > MAX_MATCHES {
+                    return Err("a pattern matches too many files to check".into());
+                }
+                let name = e.file_name().to_string_lossy().into_owned();
+                if matches(part, &name) {
+                    next.push(join(&name));
+                }
+            }
+        }
+        found = next;
+    }
+    Ok(found)
+}
+
+/// Whether a name may match a pattern part (`*`, `?`, `[...]` as any one).
+fn matches(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some('*') => (0..=n.len()).any(|k| go(&p[1..], &n[k..])),
+            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
+            Some('[') => match p[1..].iter().skip(1).position(|&c| c == ']') {
+                Some(end) => !n.is_empty() && go(&p[end + 3..], &n[1..]),
+                None => n.first() == Some(&'[') && go(&p[1..], &n[1..]),
+            },
+            Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..]),
+        }
+    }
+    go(&p, &n)
+}
+
+/// `git` finds its repository by walking up from where it runs: a folder
+/// below the workspace root with its own `.git`, or anything that looks
+/// like a bare repository (a `HEAD` file) before the root's `.git`, would
+/// make git read that repository's configuration, which can run programs.
+pub fn foreign_repo(root: &Path, cwds: &[PathBuf]) -> Result<(), String> {
+    for cwd in cwds {
+        let mut d = workspace::canonical(cwd);
+        while d.starts_with(root) {
+            let has = |n: &str| d.join(n).symlink_metadata().is_ok();
+            if d == root {
+                if !has(".git") && has("HEAD") {
+                    return Err("git would read a bare repository in the workspace".into());
+                }
+                break;
+            }
+            if has(".git") {
+                return Err(format!("git would use the repository in {}", d.display()));
+            }
+            if has("HEAD") {
+                return Err(format!(
+                    "git would read {} as a bare repository",
+                    d.display()
+                ));
+            }
+            if !d.pop() {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_parts_over_match() {
+        assert!(matches("*.rs", "main.rs"));
+        assert!(matches("*", ".hidden"));
+        assert!(matches("[ab]x", "zx"), "a class matches any one character");
+        assert!(matches("a?c", "abc"));
+        assert!(!matches("*.rs", "main.toml"));
+        assert!(matches("[", "["));
+    }
 }
