@@ -259,10 +259,71 @@ mod tests {
     }
 
     #[test]
-    fn always_rule_is_a_command_prefix() {
+    fn command_rules_match_each_simple_command() {
+        let r = Rule::parse("bash(cargo test*)").expect("parses");
+        for ok in [
+            "cargo test",
+            "cargo test --quiet",
+            "cargo  'test' -q",
+            "cargo test && cargo test --doc",
+            "cargo test 2>&1",
+        ] {
+            assert!(r.admits_command("bash", ok), "{ok}");
+        }
+        for no in [
+            "cargo test; touch x",
+            "cargo test && touch x",
+            "cargo test | sh",
+            "cargo testx",
+            "cargo test > out.txt",
+            "cargo test < /etc/passwd",
+            "cargo test $(touch x)",
+            "echo cargo test",
+            "X=1 cargo test",
+            "cargo build",
+        ] {
+            assert!(!r.admits_command("bash", no), "{no}");
+        }
+        assert!(!r.admits_command("edit", "cargo test"));
+        // A rule of several commands admits exactly that line.
+        let r = Rule::parse("bash(make && make install)").expect("parses");
+        assert!(r.admits_command("bash", "make && make install"));
+        assert!(!r.admits_command("bash", "make && make install; rm x"));
+        assert!(!r.admits_command("bash", "make"));
+        // A bare tool rule admits any command.
+        assert!(Rule::parse("bash").unwrap().admits_command("bash", "a; b"));
+    }
+
+    #[test]
+    fn always_remembers_what_was_shown() {
+        let always = |c: &str| Rule::always_for("bash", ToolKind::Execute, c).to_string();
+        assert_eq!(always("cargo test -q"), "bash(cargo test*)");
+        assert_eq!(always("git push --force"), "bash(git push*)");
+        // No subcommand: the whole command, nothing more.
+        assert_eq!(always("rm -rf target"), "bash(rm -rf target)");
+        assert_eq!(always("touch allowed.txt"), "bash(touch allowed.txt)");
+        // A list, a redirection or an unreadable line: exactly that text.
+        assert_eq!(always("cargo test; touch x"), "bash(cargo test; touch x)");
+        assert_eq!(always("cargo test > log"), "bash(cargo test > log)");
+        assert_eq!(always("echo $(id)"), "bash(echo $(id))");
+        // A literal star stays literal.
+        let r = Rule::always_for("bash", ToolKind::Execute, "rm *.o");
+        assert_eq!(r.to_string(), "bash(rm \\*.o)");
+        assert!(r.admits_command("bash", "rm *.o"));
+        assert!(!r.admits_command("bash", "rm /etc/x.o"));
+        let r = Rule::always_for("bash", ToolKind::Execute, "rm -rf target");
+        assert!(r.admits_command("bash", "rm -rf target"));
+        assert!(!r.admits_command("bash", "rm -rf target /"));
         let r = Rule::always_for("bash", ToolKind::Execute, "cargo test -q");
-        assert_eq!(r.to_string(), "bash(cargo test*)");
-        assert!(r.matches("bash", "cargo test --release"));
-        assert!(!r.matches("bash", "cargo build"));
+        assert!(r.admits_command("bash", "cargo test --release"));
+        assert!(!r.admits_command("bash", "cargo build"));
+        assert!(!r.admits_command("bash", "cargo test; rm x"));
+        let r = Rule::always_for("bash", ToolKind::Execute, "cargo test; touch x");
+        assert!(r.admits_command("bash", "cargo test; touch x"));
+        assert!(!r.admits_command("bash", "cargo test; touch y"));
+        assert_eq!(
+            Rule::always_for("edit", ToolKind::Edit, "src/a.rs").to_string(),
+            "edit(src/a.rs)"
+        );
     }
 }

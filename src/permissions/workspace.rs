@@ -116,6 +116,15 @@ mod tests {
         assert!(check(&root, &root, "src/../.git/config", &[]).is_some());
         assert!(check(&root, &root, ".mcp.json", &[]).is_some());
         assert!(check(&root, &root, "secrets.env", &["*.env".to_string()]).is_some());
+        // A dangling symlink is judged by where it points.
+        let _ = std::os::unix::fs::symlink(dir.join("outside/new"), root.join("dangling"));
+        assert!(check(&root, &root, "dangling", &[]).is_some_and(|w| w.contains("outside")));
+        let _ = std::os::unix::fs::symlink("loop", root.join("loop"));
+        assert!(check(&root, &root, "loop", &[]).is_some(), "a symlink loop");
+        // `.git` at any depth.
+        assert!(check(&root, &root, "vendor/lib/.git/hooks/post-checkout", &[]).is_some());
+        assert!(check(&root, &root, "a/.git", &[]).is_some());
+        assert_eq!(check(&root, &root, "a/.gitignore", &[]), None);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -266,4 +266,25 @@ mod tests {
         }
         assert_eq!(f.on_disk(), "x\n");
     }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn never_edits_through_a_symlink_out_of_the_workspace() {
+        let top = tempfile::tempdir().unwrap();
+        let ws = top.path().join("ws");
+        std::fs::create_dir_all(&ws).unwrap();
+        std::fs::write(top.path().join("target"), "keep me").unwrap();
+        std::os::unix::fs::symlink(top.path().join("target"), ws.join("link")).unwrap();
+        let ctx = ToolCtx::new(ws.clone());
+        let args = json!({"path": "link", "old_string": "keep", "new_string": "lost"});
+        let out = Edit.run(&args, &ctx).await;
+        assert!(
+            out.is_error && out.content.contains("outside the workspace"),
+            "{}",
+            out.content
+        );
+        assert_eq!(
+            std::fs::read_to_string(top.path().join("target")).unwrap(),
+            "keep me"
+        );
+    }
 }

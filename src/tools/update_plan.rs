@@ -99,3 +99,46 @@ impl Tool for UpdatePlan {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_plan_file_stays_inside_the_workspace() {
+        let top = tempfile::tempdir().unwrap();
+        let ws = top.path().join("ws");
+        std::fs::create_dir_all(ws.join(".git")).unwrap();
+        std::fs::write(top.path().join("outside.md"), "keep").unwrap();
+        std::os::unix::fs::symlink(top.path().join("outside.md"), ws.join("PLAN.md")).unwrap();
+        std::os::unix::fs::symlink(top.path().join("new.md"), ws.join("DANGLING.md")).unwrap();
+        let args = json!({"items": [{"text": "step"}]});
+        for plan in [
+            "PLAN.md",
+            "DANGLING.md",
+            "../outside.md",
+            "/tmp/wisp-plan-test.md",
+            ".git/x",
+        ] {
+            let mut ctx = ToolCtx::new(ws.clone());
+            ctx.plan_file = plan.into();
+            let out = UpdatePlan.run(&args, &ctx).await;
+            assert!(out.is_error, "{plan}: {}", out.content);
+        }
+        assert_eq!(
+            std::fs::read_to_string(top.path().join("outside.md")).unwrap(),
+            "keep"
+        );
+        assert!(!top.path().join("new.md").exists());
+        assert!(!std::path::Path::new("/tmp/wisp-plan-test.md").exists());
+        assert!(!ws.join(".git/x").exists());
+        let mut ctx = ToolCtx::new(ws.clone());
+        ctx.plan_file = "plans/P.md".into();
+        std::fs::create_dir_all(ws.join("plans")).unwrap();
+        let out = UpdatePlan.run(&args, &ctx).await;
+        assert!(!out.is_error, "{}", out.content);
+        assert!(std::fs::read_to_string(ws.join("plans/P.md"))
+            .unwrap()
+            .contains("step"));
+    }
+}

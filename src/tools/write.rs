@@ -159,4 +159,40 @@ mod tests {
         assert!(out.content.contains("directory"));
         assert!(Write.preview(&json!({"path": "."}), &ctx).await.is_none());
     }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn never_writes_through_a_symlink_out_of_the_workspace() {
+        let top = tempfile::tempdir().unwrap();
+        let ws = top.path().join("ws");
+        let out = top.path().join("out");
+        std::fs::create_dir_all(&ws).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("kept"), "old").unwrap();
+        std::os::unix::fs::symlink(out.join("new"), ws.join("dangling")).unwrap();
+        std::os::unix::fs::symlink(out.join("kept"), ws.join("existing")).unwrap();
+        std::os::unix::fs::symlink(&out, ws.join("dir")).unwrap();
+        std::fs::write(ws.join("inner"), "a").unwrap();
+        std::os::unix::fs::symlink(ws.join("inner"), ws.join("inner_link")).unwrap();
+        let ctx = ToolCtx::new(ws.clone());
+        for path in ["dangling", "existing", "dir/x", "dir/../dir/y"] {
+            let out_msg = Write
+                .run(&json!({"path": path, "content": "pwned"}), &ctx)
+                .await;
+            assert!(out_msg.is_error, "{path}: {}", out_msg.content);
+            assert!(
+                out_msg.content.contains("outside the workspace"),
+                "{}",
+                out_msg.content
+            );
+        }
+        assert!(!out.join("new").exists());
+        assert!(!out.join("x").exists() && !out.join("y").exists());
+        assert_eq!(std::fs::read_to_string(out.join("kept")).unwrap(), "old");
+        // A symlink that stays inside is written through to its target.
+        let ok = Write
+            .run(&json!({"path": "inner_link", "content": "b"}), &ctx)
+            .await;
+        assert!(!ok.is_error, "{}", ok.content);
+        assert_eq!(std::fs::read_to_string(ws.join("inner")).unwrap(), "b");
+    }
 }
