@@ -61,7 +61,9 @@ pub fn check(args: &[&str], text: &mut [bool]) -> Result<(), String> {
                         Some(v) => v,
                         None => {
                             i += 1;
-                            text.get_mut(i - 1).map(|t| *t = true);
+                            if let Some(t) = text.get_mut(i - 1) {
+                                *t = true;
+                            }
                             args.get(i - 1).copied().unwrap_or("")
                         }
                     };
@@ -85,7 +87,9 @@ pub fn check(args: &[&str], text: &mut [bool]) -> Result<(), String> {
                     let rest = &a[p + 1..];
                     let v = if rest.is_empty() {
                         i += 1;
-                        text.get_mut(i - 1).map(|t| *t = true);
+                        if let Some(t) = text.get_mut(i - 1) {
+                            *t = true;
+                        }
                         args.get(i - 1).copied().unwrap_or("")
                     } else {
                         rest
