@@ -231,6 +231,9 @@ fn dollar(chars: &[char], i: usize, w: &mut Building, quoted: bool) -> Result<()
     if next == Some('(') {
         return Err("command substitution".into());
     }
+    if next == Some('[') {
+        return Err("arithmetic expansion ($[...])".into());
+    }
     if next.is_some_and(|c| c.is_ascii_alphanumeric() || "_{@*#?$!-".contains(c)) {
         if !w.started {
             w.var_first = true;

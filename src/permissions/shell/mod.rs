@@ -169,11 +169,24 @@ fn simple(cmd: &Simple, scope: &Scope, cwds: &mut Vec<PathBuf>) -> Result<bool, 
         return Err("an argument comes from a variable".into());
     }
     // `sort *` with a file named `--output=x` in the folder writes x.
-    if args.iter().any(|w| w.lead) && !HARMLESS_OPTIONS.contains(&prog) {
-        return Err(format!("a pattern could expand into an option of {prog}"));
+    for w in args.iter().filter(|w| w.lead && !w.var) {
+        if !HARMLESS_OPTIONS.contains(&prog) {
+            return Err(format!("a pattern could expand into an option of {prog}"));
+        }
+        for cwd in cwds.iter() {
+            if paths::glob(cwd, &w.text)?
+                .iter()
+                .any(|m| m.starts_with('-'))
+            {
+                return Err(format!(
+                    "a file name matching {} would become an option of {prog}",
+                    w.text
+                ));
+            }
+        }
     }
-    // `cd` alone or `cd -` leave for a folder the workspace check cannot see.
-    if prog == "cd" && !matches!(texts.as_slice(), [dir] if *dir != "-") {
+    // `cd` alone, `cd -` or `cd d*` leave for a folder the checks cannot follow.
+    if prog == "cd" && !matches!(args, [dir] if dir.text != "-" && !dir.glob) {
         return Err("cd to a folder that is not named".into());
     }
     let verdict = program(prog, &texts)?;

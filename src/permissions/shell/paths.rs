@@ -84,7 +84,7 @@ pub fn check_path(root: &Path, cwd: &Path, text: &str) -> Result<(), String> {
 /// Every existing path a pattern could match, over-approximating bash:
 /// hidden names match too, `[...]` matches any one character, and a part
 /// starting with `.` also matches `.` and `..`.
-fn glob(cwd: &Path, pattern: &str) -> Result<Vec<String>, String> {
+pub fn glob(cwd: &Path, pattern: &str) -> Result<Vec<String>, String> {
     let (mut found, parts) = match pattern.strip_prefix('/') {
         Some(rest) => (vec![String::from("/")], rest),
         None => (vec![String::new()], pattern),

@@ -242,22 +242,43 @@ pub fn program(prog: &str, args: &[&str]) -> Result<Verdict, String> {
     let ask = |ok: bool, why: &str| if ok { Ok(()) } else { Err(why.to_string()) };
     let mut build = false;
     match prog {
-        "cat" | "head" | "wc" | "pwd" | "echo" | "which" | "type" | "stat" | "df" | "basename"
+        "cat" | "head" | "pwd" | "echo" | "which" | "type" | "stat" | "df" | "basename"
         | "dirname" | "realpath" | "readlink" | "true" | "false" | "whoami" | "uname" | "cut"
-        | "tr" | "nl" | "column" | "cd" | "id" | "test" | "[" | "md5sum" | "sha256sum"
-        | "sha1sum" | "tac" | "rev" | "comm" | "seq" | "cmp" => {}
+        | "tr" | "nl" | "column" | "cd" | "id" | "test" | "[" | "tac" | "rev" | "comm" | "seq"
+        | "cmp" => {}
+        // These read the files a list names: paths the checks cannot see.
+        "wc" => ask(
+            !has_opt(args, &["--files0-from"]),
+            "wc --files0-from reads the files a list names",
+        )?,
+        "md5sum" | "sha256sum" | "sha1sum" => ask(
+            !has_opt(args, &["-c", "--check"]),
+            "a checksum list names files to read",
+        )?,
         "ls" => ask(
             !(has_opt(args, &["-L", "--dereference"]) && has_opt(args, &["-R", "--recursive"])),
             "ls -RL follows symlinks, which may lead outside the workspace",
         )?,
-        "du" => ask(
-            !has_opt(args, &["-L", "--dereference"]),
-            "du -L follows symlinks, which may lead outside the workspace",
-        )?,
-        "file" => ask(
-            !has_opt(args, &["-C", "--compile"]),
-            "file -C writes a file",
-        )?,
+        "du" => {
+            ask(
+                !has_opt(args, &["-L", "--dereference"]),
+                "du -L follows symlinks, which may lead outside the workspace",
+            )?;
+            ask(
+                !has_opt(args, &["--files0-from"]),
+                "du --files0-from reads the files a list names",
+            )?;
+        }
+        "file" => {
+            ask(
+                !has_opt(args, &["-C", "--compile"]),
+                "file -C writes a file",
+            )?;
+            ask(
+                !has_opt(args, &["-f", "--files-from"]),
+                "file -f reads the files a list names",
+            )?;
+        }
         "diff" => ask(
             !has_opt(args, &["-r", "--recursive"]),
             "diff -r follows symlinks, which may lead outside the workspace",
@@ -285,7 +306,7 @@ pub fn program(prog: &str, args: &[&str]) -> Result<Verdict, String> {
         )?,
         "rg" => {
             ask(
-                !has_opt(args, &["--pre", "--pre-glob"]),
+                !has_opt(args, &["--pre", "--pre-glob", "--hostname-bin"]),
                 "rg --pre runs a program",
             )?;
             ask(
@@ -314,11 +335,21 @@ pub fn program(prog: &str, args: &[&str]) -> Result<Verdict, String> {
                 !args.iter().any(|a| matches!(*a, "-L" | "-follow")),
                 "find -L follows symlinks, which may lead outside the workspace",
             )?;
+            ask(
+                !has_opt(args, &["-files0-from"]),
+                "find -files0-from reads the folders a list names",
+            )?;
         }
-        "sort" => ask(
-            !has_opt(args, &["-o", "--output", "--compress-program"]),
-            "sort -o writes a file (--compress-program runs one)",
-        )?,
+        "sort" => {
+            ask(
+                !has_opt(args, &["-o", "--output", "--compress-program"]),
+                "sort -o writes a file (--compress-program runs one)",
+            )?;
+            ask(
+                !has_opt(args, &["--files0-from"]),
+                "sort --files0-from reads the files a list names",
+            )?;
+        }
         "tree" => {
             ask(!has_opt(args, &["-o", "-R"]), "tree -o writes a file")?;
             ask(
@@ -329,7 +360,10 @@ pub fn program(prog: &str, args: &[&str]) -> Result<Verdict, String> {
         "date" => ask(!has_opt(args, &["-s", "--set"]), "date -s sets the clock")?,
         "printf" => ask(!has_opt(args, &["-v"]), "printf -v sets a variable")?,
         "uniq" => ask(
-            args.iter().filter(|a| !a.starts_with('-')).count() <= 1,
+            args.iter()
+                .filter(|a| !a.starts_with('-') || **a == "-")
+                .count()
+                <= 1,
             "uniq with two files writes the second",
         )?,
         "sed" => super::sed::check(args, &mut text)?,

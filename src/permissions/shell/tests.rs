@@ -470,7 +470,9 @@ const CASES: &[(&str, &str)] = &[
     ("sort -t/ -k2 names.txt", "R"),
     ("sort -T/tmp names.txt", "outside the workspace"),
     ("head -c5 /etc/hostname", "outside the workspace"),
-    ("wc --files0-from=/etc/x", "outside the workspace"),
+    ("wc --files0-from=/etc/x", "reads the files a list names"),
+    ("wc -c --files0-from /etc/x", "reads the files a list names"),
+    ("wc -c /etc/hostname f", "outside the workspace"),
     // Class 3: every path counts, symlinks followed.
     ("cat /etc/passwd", "outside the workspace"),
     ("cat ../x", "outside the workspace"),
@@ -530,6 +532,25 @@ const CASES: &[(&str, &str)] = &[
     ("git -c core.fsmonitor=x status", "git option -c"),
     ("git --namespace=x log", "git option"),
     ("git -p log", "git option -p"),
+    // Lists of files to read, and option-like file names from patterns.
+    ("sort --files0-from=f", "reads the files a list names"),
+    ("wc --files0=f", "reads the files a list names"),
+    ("du --files0-from f", "reads the files a list names"),
+    ("file -f f", "reads the files a list names"),
+    ("sha256sum -c f", "checksum list"),
+    ("find . -files0-from f", "reads the folders a list names"),
+    ("rg --hostname-bin=x y", "rg --pre"),
+    ("uniq - made", "uniq with two files"),
+    ("cd opts && grep -n x *", "would become an option of grep"),
+    ("cd opts && cat *", "would become an option of cat"),
+    ("cd opts && wc -l *", "would become an option of wc"),
+    ("grep -n x src/*", "R"),
+    (
+        "cd d* && cat secret_link",
+        "cd to a folder that is not named",
+    ),
+    ("cd src_link && cat main.rs", "R"),
+    ("echo $[1+1]", "arithmetic expansion"),
     // Test and build commands: options that run programs still ask.
     (
         "cargo test --config 'build.rustc-wrapper=\"x\"'",
