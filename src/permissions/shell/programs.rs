@@ -90,10 +90,8 @@ fn spec(prog: &str) -> &'static Spec {
             longs: &[],
         },
         "git" => &Spec {
-            letters: "n",
+            letters: "",
             longs: &[
-                "--format",
-                "--pretty",
                 "--grep",
                 "--author",
                 "--committer",
@@ -296,7 +294,16 @@ pub fn program(prog: &str, args: &[&str]) -> Result<Verdict, String> {
             }
         }
         "jq" => {
-            if let Some(p) = first_positional(args, sp, &[]).filter(|_| !has_opt(args, &["-f"])) {
+            ask(
+                !has_opt(args, &["-f", "--from-file", "-L"]),
+                "a jq filter from a file or module path may load other files",
+            )?;
+            if let Some(p) = first_positional(args, sp, &[]) {
+                // `import "../x" as $d;` reads a file the checks cannot see.
+                ask(
+                    !args[p].contains("import") && !args[p].contains("include"),
+                    "a jq filter that loads modules reads other files",
+                )?;
                 text[p] = true;
             }
         }
