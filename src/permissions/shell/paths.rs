@@ -14,6 +14,9 @@ const MAX_MATCHES: usize = 1000;
 
 /// Checks one argument word in every folder the command may run in.
 pub fn check_word(root: &Path, cwds: &[PathBuf], w: &Word, spec: &Spec) -> Result<(), String> {
+    if w.text.len() > 4096 {
+        return Err("an argument too long to check".into());
+    }
     for cwd in cwds {
         let text = if w.tilde {
             tilde(cwd, &w.text)?
@@ -130,22 +133,48 @@ pub fn glob(cwd: &Path, pattern: &str) -> Result<Vec<String>, String> {
 }
 
 /// Whether a name may match a pattern part (`*`, `?`, `[...]` as any one).
+/// Greedy with one backtrack point, so no pattern takes more than
+/// quadratic time.
 fn matches(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
+    // None: a star; Some(None): any one character; Some(Some(c)): `c`.
+    let mut p: Vec<Option<Option<char>>> = Vec::new();
+    let mut it = pattern.chars().peekable();
+    while let Some(c) = it.next() {
+        p.push(match c {
+            '*' => None,
+            '?' => Some(None),
+            '[' if it.clone().skip(1).any(|c| c == ']') => {
+                it.next();
+                while it.next().is_some_and(|c| c != ']') {}
+                Some(None)
+            }
+            c => Some(Some(c)),
+        });
+    }
     let n: Vec<char> = name.chars().collect();
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.first() {
-            None => n.is_empty(),
-            Some('*') => (0..=n.len()).any(|k| go(&p[1..], &n[k..])),
-            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
-            Some('[') => match p[1..].iter().skip(1).position(|&c| c == ']') {
-                Some(end) => !n.is_empty() && go(&p[end + 3..], &n[1..]),
-                None => n.first() == Some(&'[') && go(&p[1..], &n[1..]),
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match p.get(pi) {
+            Some(None) => {
+                star = Some((pi + 1, ni));
+                pi += 1;
+            }
+            Some(Some(c)) if c.is_none_or(|c| c == n[ni]) => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    pi = sp;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
             },
-            Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..]),
         }
     }
-    go(&p, &n)
+    p[pi..].iter().all(Option::is_none)
 }
 
 /// `git` finds its repository by walking up from where it runs: a folder
@@ -192,5 +221,10 @@ mod tests {
         assert!(matches("a?c", "abc"));
         assert!(!matches("*.rs", "main.toml"));
         assert!(matches("[", "["));
+        assert!(matches("*a*b", "xxaxxb") && !matches("*a*b", "xxaxx"));
+        assert!(matches("[!x]y", "zy"), "a class spans to its `]`");
+        // Many stars against a long name finish at once.
+        let long = "a".repeat(300);
+        assert!(!matches(&"*a".repeat(40).replace("a*a", "a*c"), &long));
     }
 }
