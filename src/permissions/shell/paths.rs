@@ -190,6 +190,7 @@ pub fn foreign_repo(root: &Path, cwds: &[PathBuf]) -> Result<(), String> {
                 if !has(".git") && has("HEAD") {
                     return Err("git would read a bare repository in the workspace".into());
                 }
+                own_git(root)?;
                 break;
             }
             if has(".git") {
@@ -209,9 +210,55 @@ pub fn foreign_repo(root: &Path, cwds: &[PathBuf]) -> Result<(), String> {
     Ok(())
 }
 
+/// The root's own `.git` is trusted only as a folder, or as a file that
+/// points outside the workspace (a worktree or submodule of a repository
+/// elsewhere): a symlink or a `gitdir:` into the workspace could be any
+/// files a download or the model put there.
+fn own_git(root: &Path) -> Result<(), String> {
+    let git = root.join(".git");
+    let Ok(meta) = git.symlink_metadata() else {
+        return Ok(());
+    };
+    if meta.file_type().is_symlink() {
+        return Err("the workspace's .git is a symlink".into());
+    }
+    if meta.is_file() {
+        let text = std::fs::read_to_string(&git).unwrap_or_default();
+        let target = text.trim().strip_prefix("gitdir:").map(str::trim);
+        let inside = target.is_none_or(|t| {
+            workspace::canonical(&crate::tools::resolve_path(root, t)).starts_with(root)
+        });
+        if inside {
+            return Err("the workspace's .git file points inside the workspace".into());
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_roots_git_must_be_its_own() {
+        let top = tempfile::tempdir().unwrap();
+        let root = workspace::canonical(top.path());
+        let ok = |r: &Path| foreign_repo(r, &[r.to_path_buf()]);
+        assert!(ok(&root).is_ok(), "no repository at all");
+        std::fs::create_dir_all(root.join("evil")).unwrap();
+        std::os::unix::fs::symlink(root.join("evil"), root.join(".git")).unwrap();
+        assert!(ok(&root).unwrap_err().contains("symlink"));
+        std::fs::remove_file(root.join(".git")).unwrap();
+        std::fs::write(root.join(".git"), "gitdir: evil\n").unwrap();
+        assert!(ok(&root).unwrap_err().contains("points inside"));
+        std::fs::write(root.join(".git"), "gitdir: /elsewhere/.git/worktrees/w\n").unwrap();
+        assert!(ok(&root).is_ok(), "a worktree of a repository elsewhere");
+        std::fs::remove_file(root.join(".git")).unwrap();
+        std::fs::write(root.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        assert!(ok(&root).unwrap_err().contains("bare repository"));
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        assert!(ok(&root).is_ok(), "the root's own .git folder wins");
+    }
 
     #[test]
     fn pattern_parts_over_match() {
