@@ -42,7 +42,14 @@ pub fn check(args: &[&str]) -> Result<(), String> {
     }
     match *sub {
         "status" | "log" | "diff" | "show" | "blame" | "ls-files" | "rev-parse" | "shortlog"
-        | "describe" => Ok(()),
+        | "describe" | "rev-list" | "ls-tree" | "cat-file" | "merge-base" | "for-each-ref"
+        | "show-ref" | "count-objects" | "name-rev" => Ok(()),
+        // Listing forms only: these subcommands also create and delete.
+        // `git stash` alone stashes; `git reflog` alone lists.
+        "stash" if matches!(rest.first(), Some(&"list" | &"show")) => Ok(()),
+        "reflog" if matches!(rest.first(), None | Some(&"show")) => Ok(()),
+        "remote" if rest.iter().all(|a| matches!(*a, "-v" | "--verbose")) => Ok(()),
+        "tag" if rest.iter().all(|a| matches!(*a, "-l" | "--list" | "-n")) => Ok(()),
         "grep" => {
             if rest.iter().any(|a| super::programs::is_opt(a, "-O")) {
                 return Err("git grep -O runs a pager program".into());
