@@ -4,10 +4,14 @@
 //! programs or reach the network. Anything else asks.
 
 mod catastrophic;
+#[cfg(test)]
+mod fixture;
 mod git;
 mod lex;
 mod paths;
 mod programs;
+#[cfg(test)]
+mod rates;
 mod sed;
 #[cfg(test)]
 mod tests;

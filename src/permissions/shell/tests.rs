@@ -2,55 +2,8 @@
 //! classified as: "R" read-only, "B" a build command, or a piece of the
 //! reason it asks, so a row cannot pass for the wrong reason.
 
+use super::fixture::{fixture, run};
 use super::*;
-use std::os::unix::fs::symlink;
-use std::path::Path;
-
-/// A workspace with the layouts the rows rely on, beside an outside folder.
-pub(super) struct Fixture {
-    _dir: tempfile::TempDir,
-    pub root: PathBuf,
-}
-
-pub(super) fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("outside");
-    let root = dir.path().join("ws");
-    for d in ["src", "sub/.git", "bare/refs", "docs", "opts", ".git"] {
-        std::fs::create_dir_all(root.join(d)).unwrap();
-    }
-    std::fs::create_dir_all(&out).unwrap();
-    for f in [
-        "src/main.rs",
-        "f",
-        "names.txt",
-        "log.txt",
-        "Cargo.toml",
-        "README.md",
-        "bare/HEAD",
-    ] {
-        std::fs::write(root.join(f), "x\n").unwrap();
-    }
-    std::fs::write(out.join("secret"), "s\n").unwrap();
-    std::fs::write(root.join("opts/--output=made"), "").unwrap();
-    symlink(&out, root.join("out_link")).unwrap();
-    symlink(out.join("secret"), root.join("docs/secret_link")).unwrap();
-    symlink(out.join("missing"), root.join("dangling")).unwrap();
-    symlink(root.join("src"), root.join("src_link")).unwrap();
-    let root = crate::permissions::workspace::canonical(&root);
-    Fixture { _dir: dir, root }
-}
-
-pub(super) fn run(root: &Path, cmd: &str, safe: &[String]) -> Class {
-    classify(
-        cmd,
-        &Scope {
-            root,
-            cwd: root,
-            safe_commands: safe,
-        },
-    )
-}
 
 fn check_rows(rows: &[(&str, &str)]) {
     let fx = fixture();
@@ -69,7 +22,7 @@ fn check_rows(rows: &[(&str, &str)]) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-const CASES: &[(&str, &str)] = &[
+pub(super) const CASES: &[(&str, &str)] = &[
     ("ls", "R"),
     ("ls -la src", "R"),
     ("cat README.md", "R"),
@@ -611,88 +564,4 @@ fn configured_safe_commands_are_build_and_still_checked() {
     assert!(why("just test --shell /tmp/x").contains("--shell"));
     assert!(why("just test /etc/passwd").contains("outside the workspace"));
     assert!(why("just test\\ --shell x").contains("not a known read-only"));
-}
-
-/// Commands agents run all the time; each must run without asking.
-const COMMON: &[&str] = &[
-    "git log --oneline -5",
-    "git diff --stat",
-    "grep -rn X .",
-    "sed -n 1,20p f",
-    "wc -l < f",
-    "ls -la src",
-    "find . -name '*.rs'",
-    "git status",
-    "git status --short",
-    "git diff",
-    "git diff HEAD~1 -- src",
-    "git log -p -3 -- src/main.rs",
-    "git show HEAD --stat",
-    "git branch --show-current",
-    "git log --oneline -5 | head -3",
-    "git diff --stat | tail -1",
-    "grep -rn 'fn main' src | head -20",
-    "grep -rn \"TODO\" --include='*.rs' .",
-    "grep -c x f",
-    "rg -n TODO src",
-    "rg --files | wc -l",
-    "find . -name '*.rs' | wc -l",
-    "find src -type f | sort | head",
-    "ls",
-    "ls -R src | head -50",
-    "cat Cargo.toml",
-    "cat src/main.rs | head -40",
-    "head -n 50 src/main.rs",
-    "tail -n 20 log.txt",
-    "sed -n '10,40p' src/main.rs",
-    "sed -n -e '1p' -e '$p' f",
-    "wc -l src/*.rs",
-    "wc -l src/*.rs | sort -n | tail -5",
-    "tree src",
-    "du -sh src",
-    "cut -d: -f1 names.txt | sort | uniq -c",
-    "sort names.txt | uniq",
-    "diff f names.txt",
-    "echo done",
-    "pwd && ls",
-    "cd src && ls -la",
-    "file src/main.rs",
-    "stat Cargo.toml",
-    "jq .name f",
-    "cargo test",
-    "cargo test 2>&1 | tail -30",
-    "cargo build --release 2>&1 | grep -n error",
-    "cargo clippy -- -D warnings",
-    "go test ./...",
-    "npm test",
-];
-
-#[test]
-fn common_commands_run_and_attacks_ask() {
-    let fx = fixture();
-    let allowed: Vec<&&str> = COMMON
-        .iter()
-        .filter(|c| !matches!(run(&fx.root, c, &[]), Class::Ask(_)))
-        .collect();
-    let attacks: Vec<&(&str, &str)> = CASES
-        .iter()
-        .filter(|(_, w)| *w != "R" && *w != "B")
-        .collect();
-    let asked = attacks
-        .iter()
-        .filter(|(c, _)| matches!(run(&fx.root, c, &[]), Class::Ask(_)))
-        .count();
-    eprintln!(
-        "safe commands allowed: {}/{}; attacks asked: {asked}/{}",
-        allowed.len(),
-        COMMON.len(),
-        attacks.len()
-    );
-    let refused: Vec<_> = COMMON
-        .iter()
-        .filter(|c| matches!(run(&fx.root, c, &[]), Class::Ask(_)))
-        .map(|c| format!("{c}: {:?}", run(&fx.root, c, &[])))
-        .collect();
-    assert!(refused.is_empty(), "{}", refused.join("\n"));
-    assert_eq!(asked, attacks.len());
 }
