@@ -262,3 +262,24 @@ fn always_remembers_only_what_the_prompt_showed() {
     assert!(w.path("one.txt").exists());
     assert!(!w.path("made.txt").exists(), "a wider command was admitted");
 }
+
+#[test]
+fn cd_with_cdpath_set_asks() {
+    let mock = one_call("bash", json!({"command": "cd sub && cat secret"}));
+    let w = wisp().openai(&mock).file("seed.txt", "x\n");
+    // With CDPATH, `cd sub` goes to the outside folder's `sub`, not ours.
+    let outside = w.home.path().join("elsewhere");
+    std::fs::create_dir_all(outside.join("sub")).unwrap();
+    std::fs::create_dir_all(w.path("sub")).unwrap();
+    std::fs::write(outside.join("sub/secret"), "TOPSECRET\n").unwrap();
+    let cdpath = outside.display().to_string();
+    let w = w
+        .env("CDPATH", &cdpath)
+        .args(&["-p", "--mode", "standard", "go"]);
+    w.run().success();
+    let result = tool_result(&mock);
+    assert!(
+        result.starts_with("denied:") && result.contains("CDPATH"),
+        "{result}"
+    );
+}

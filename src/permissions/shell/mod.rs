@@ -193,6 +193,11 @@ fn simple(cmd: &Simple, scope: &Scope, cwds: &mut Vec<PathBuf>) -> Result<bool, 
     if prog == "cd" && !matches!(args, [dir] if dir.text != "-" && !dir.glob) {
         return Err("cd to a folder that is not named".into());
     }
+    // With CDPATH set, `cd name` may go to a folder under any of its entries.
+    let cdpath = std::env::var_os("CDPATH").is_some_and(|v| !v.is_empty());
+    if prog == "cd" && cdpath && !texts[0].starts_with(['/', '.', '~']) {
+        return Err("cd with CDPATH set may leave for another folder".into());
+    }
     let verdict = program(prog, &texts)?;
     for (w, text) in args.iter().zip(&verdict.text) {
         if !text {
