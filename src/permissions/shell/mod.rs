@@ -207,6 +207,18 @@ fn simple(cmd: &Simple, scope: &Scope, cwds: &mut Vec<PathBuf>) -> Result<bool, 
     if prog == "git" {
         paths::foreign_repo(scope.root, cwds)?;
     }
+    // `diff DIR1 DIR2` reads the files both hold, following their symlinks.
+    if prog == "diff" {
+        for t in &texts {
+            let value = t.rsplit('=').next().unwrap_or(t);
+            if cwds
+                .iter()
+                .any(|c| crate::tools::resolve_path(c, value).is_dir())
+            {
+                return Err("diff of folders follows the symlinks in them".into());
+            }
+        }
+    }
     if prog == "cd" {
         let dir = &args[0];
         let mut next = Vec::new();
