@@ -8,7 +8,6 @@ use crate::agent::turn::TurnEnd;
 use crate::agent::{Agent, AgentEvent, Approval, ApprovalRequest, Approver, EventSink};
 use crate::cli::OutputFormat;
 use crate::config::Settings;
-use crate::permissions::rules::Rule;
 use crate::provider::StopReason;
 use crate::render::{self, Renderer};
 use futures_util::future::LocalBoxFuture;
@@ -19,16 +18,7 @@ pub struct Refuser;
 
 impl Approver for Refuser {
     fn ask<'a>(&'a mut self, req: &'a ApprovalRequest<'a>) -> LocalBoxFuture<'a, Approval> {
-        let subject = match req.input.get("command").and_then(Value::as_str) {
-            Some(c) => c.to_string(),
-            None => req
-                .input
-                .get("path")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-        };
-        let rule = Rule::always_for(req.tool, req.kind, &subject);
+        let rule = req.always;
         let msg = format!(
             "`{} {}` needs approval ({}); rerun with --allow '{rule}' or --mode, or ask the user to do it",
             req.tool, req.summary, req.reason

@@ -20,10 +20,10 @@ pub struct AskClient {
     pub rejected: Rc<RefCell<HashSet<String>>>,
 }
 
-fn options() -> Value {
+fn options(always: &str) -> Value {
     json!([
         {"optionId": "allow_once", "name": "Allow once", "kind": "allow_once"},
-        {"optionId": "allow_always", "name": "Always allow", "kind": "allow_always"},
+        {"optionId": "allow_always", "name": format!("Always allow {always}"), "kind": "allow_always"},
         {"optionId": "reject_once", "name": "Reject", "kind": "reject_once"},
         {"optionId": "reject_always", "name": "Always reject", "kind": "reject_always"},
     ])
@@ -65,7 +65,7 @@ impl Approver for AskClient {
             if let Some(d) = req.diff {
                 call["content"] = json!([diff_content(d)]);
             }
-            let params = json!({"sessionId": self.session, "toolCall": call, "options": options()});
+            let params = json!({"sessionId": self.session, "toolCall": call, "options": options(req.always)});
             let ask = self.conn.request("session/request_permission", params);
             let resp = tokio::select! {
                 r = ask => r,

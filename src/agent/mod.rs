@@ -64,6 +64,8 @@ pub struct ApprovalRequest<'a> {
     /// Why it asks ("runs a command", "writes outside the workspace").
     pub reason: &'a str,
     pub diff: Option<&'a FileDiff>,
+    /// The rule an "always" answer adds (`bash(cargo test*)`), to show.
+    pub always: &'a str,
 }
 
 /// The user's answer to an approval request.
@@ -419,6 +421,8 @@ impl Agent {
                     let msg = format!("wisp needs your permission to use {name}");
                     self.notify(&msg, "permission_prompt", sink).await;
                 }
+                let always = self.policy.always_rule(tool.as_ref(), input, &self.ctx.cwd);
+                let always_text = always.to_string();
                 let req = ApprovalRequest {
                     tool: name,
                     kind,
@@ -427,10 +431,11 @@ impl Agent {
                     cwd: &self.ctx.cwd,
                     reason: &why,
                     diff: diff.as_ref(),
+                    always: &always_text,
                 };
                 match approver.ask(&req).await {
                     Approval::Yes => {}
-                    Approval::Always => self.policy.remember(tool.as_ref(), input),
+                    Approval::Always => self.policy.remembered.push(always),
                     Approval::No(reason) => {
                         let msg = match reason {
                             Some(r) if !r.trim().is_empty() => {

@@ -137,12 +137,12 @@ impl Policy {
             }
         }
         let subject = rules::subject(name, input, &self.root, cwd);
-        if self
-            .allow
-            .iter()
-            .chain(&self.remembered)
-            .any(|r| r.matches(name, &subject))
-        {
+        // A command is matched by each simple command it holds, never as raw text.
+        let admits = |r: &Rule| match command {
+            Some(c) if kind == ToolKind::Execute => r.admits_command(name, c),
+            _ => r.matches(name, &subject),
+        };
+        if self.allow.iter().chain(&self.remembered).any(admits) {
             return Decision::Allow;
         }
         match (kind, self.mode) {
@@ -153,13 +153,13 @@ impl Policy {
             (ToolKind::Edit, Mode::AcceptEdits | Mode::Standard) => Decision::Allow,
             (ToolKind::Edit, _) => Decision::Ask("edits a file".into()),
             (ToolKind::Execute, Mode::Standard) => {
-                match command.map(|c| shell::classify(c, &self.safe_commands)) {
-                    Some(shell::Class::ReadOnly | shell::Class::Build) => {
-                        match command.and_then(|c| self.path_outside(c, cwd)) {
-                            Some(why) => Decision::Ask(why),
-                            None => Decision::Allow,
-                        }
-                    }
+                let scope = shell::Scope {
+                    root: &self.root,
+                    cwd,
+                    safe_commands: &self.safe_commands,
+                };
+                match command.map(|c| shell::classify(c, &scope)) {
+                    Some(shell::Class::ReadOnly | shell::Class::Build) => Decision::Allow,
                     Some(shell::Class::Ask(why)) => Decision::Ask(why),
                     None => Decision::Ask("runs a command".into()),
                 }
@@ -170,45 +170,32 @@ impl Policy {
         }
     }
 
-    /// A safe command still asks when an argument names a path outside the
-    /// workspace (`cat /etc/passwd`, `ls ../other`, `head ~/.bashrc`).
-    fn path_outside(&self, command: &str, cwd: &Path) -> Option<String> {
-        let words = shlex::split(command).unwrap_or_default();
-        let values: Vec<&str> = words
-            .iter()
-            .map(|w| match w.split_once('=') {
-                // `--file=/etc/x`: the value is the path.
-                Some((_, v)) if w.starts_with('-') => v,
-                _ => w.as_str(),
-            })
-            .collect();
-        // Some shells expand `.*` to `..` as well: `cat .*/secret`.
-        let dots = |p: &str| p.starts_with('.') && p[1..].contains(['*', '?', '[']);
-        if values.iter().any(|w| w.split('/').any(dots)) {
-            return Some("a pattern could match `..`, outside the workspace".into());
-        }
-        values
-            .into_iter()
-            .filter(|w| w.starts_with('/') || w.starts_with('~') || w.split('/').any(|p| p == ".."))
-            .filter(|w| *w != "/dev/null")
-            .find_map(|w| {
-                let w = match w.strip_prefix('~') {
-                    Some(rest) => format!("{}{rest}", crate::paths::home().display()),
-                    None => w.to_string(),
-                };
-                workspace::check(&self.root, cwd, &w, &[]).filter(|why| why.contains("outside"))
-            })
-    }
-
-    /// Whether a command names a path outside the workspace.
+    /// Whether a command names a path outside the workspace, or cannot be
+    /// read well enough to say: a hook's "allow" never skips that question.
     pub fn outside(&self, command: &str, cwd: &Path) -> bool {
-        self.path_outside(command, cwd).is_some()
+        let Ok(cmds) = shell::commands(command) else {
+            return true;
+        };
+        let named = |w: &shell::Word| {
+            let t = w.text.as_str();
+            let t = t.split_once('=').map_or(t, |(_, v)| v);
+            t.starts_with('/') || t.starts_with('~') || t.split('/').any(|p| p == "..")
+        };
+        cmds.iter().any(|c| {
+            c.words
+                .iter()
+                .chain(c.redirs.iter().map(|(_, w)| w))
+                .filter(|w| w.var || named(w))
+                .any(|w| w.var || shell::paths::check_path(&self.root, cwd, &w.text).is_err())
+        })
     }
 
-    /// Remembers an "always" answer: this command prefix, this tool on this path.
-    pub fn remember(&mut self, tool: &dyn Tool, input: &Value) {
-        let subject = rules::subject(tool.name(), input, &self.root, &self.root);
-        self.remembered
-            .push(Rule::always_for(tool.name(), tool.kind(), &subject));
+    /// The rule an "always" answer to this call adds, exactly as the
+    /// approval prompt shows it: the program and subcommand of a command
+    /// (`bash(cargo test*)`) or the whole command, the path for file tools,
+    /// the tool otherwise.
+    pub fn always_rule(&self, tool: &dyn Tool, input: &Value, cwd: &Path) -> Rule {
+        let subject = rules::subject(tool.name(), input, &self.root, cwd);
+        Rule::always_for(tool.name(), tool.kind(), &subject)
     }
 }

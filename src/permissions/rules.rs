@@ -1,5 +1,6 @@
 //! Allow rules such as `bash(cargo test*)`, `edit`, `write(src/**)`, `mcp__git__*`.
 
+use super::shell;
 use crate::tools::ToolKind;
 use serde_json::Value;
 use std::path::Path;
@@ -35,14 +36,13 @@ impl Rule {
         }
     }
 
-    /// The rule an "always" answer creates: the command's first two words for
-    /// bash (`cargo test*`), the exact path for file tools, the whole tool otherwise.
+    /// The rule an "always" answer creates, never wider than what the user
+    /// saw: for a command, its program and subcommand (`cargo test*`) when
+    /// the program has subcommands, else the whole command; the exact path
+    /// for file tools; the whole tool otherwise.
     pub fn always_for(tool: &str, kind: ToolKind, subject: &str) -> Rule {
         let arg = match kind {
-            ToolKind::Execute => {
-                let words: Vec<&str> = subject.split_whitespace().take(2).collect();
-                Some(format!("{}*", words.join(" ")))
-            }
+            ToolKind::Execute => Some(always_command(subject)),
             ToolKind::Edit | ToolKind::Read => Some(subject.to_string()),
             _ => None,
         };
@@ -55,6 +55,115 @@ impl Rule {
     pub fn matches(&self, tool: &str, subject: &str) -> bool {
         wildcard(&self.tool, tool) && self.arg.as_deref().is_none_or(|p| wildcard(p, subject))
     }
+
+    /// Whether the rule admits a shell command. A rule without a pattern
+    /// admits any; a pattern naming one command admits a line only when it
+    /// matches each simple command in it, none reading or writing a file
+    /// through a redirection; a pattern of several commands (what "always"
+    /// remembers for a list) admits exactly that line.
+    pub fn admits_command(&self, tool: &str, command: &str) -> bool {
+        if !wildcard(&self.tool, tool) {
+            return false;
+        }
+        let Some(pat) = self.arg.as_deref() else {
+            return true;
+        };
+        if !one_command(pat) {
+            return command.trim() == pat.trim();
+        }
+        let pat = pat.split_whitespace().collect::<Vec<_>>().join(" ");
+        match shell::commands(command) {
+            Ok(cmds) if !cmds.is_empty() => cmds.iter().all(|c| {
+                let p = &c.words[0];
+                c.harmless_redirs()
+                    && !(p.var || p.lead || p.tilde || p.text.contains(char::is_whitespace))
+                    && command_match(&pat, &c.text())
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// Programs whose first argument is a subcommand ("always" remembers both).
+const SUBCOMMANDS: &[&str] = &[
+    "cargo",
+    "git",
+    "npm",
+    "pnpm",
+    "yarn",
+    "bun",
+    "deno",
+    "go",
+    "make",
+    "just",
+    "docker",
+    "podman",
+    "kubectl",
+    "helm",
+    "pip",
+    "pip3",
+    "uv",
+    "poetry",
+    "dotnet",
+    "mvn",
+    "gradle",
+    "rustup",
+    "gh",
+    "terraform",
+    "bundle",
+    "rake",
+    "mix",
+    "swift",
+    "zig",
+    "nix",
+];
+
+/// The command pattern an "always" answer remembers.
+fn always_command(command: &str) -> String {
+    let Ok(cmds) = shell::commands(command) else {
+        return command.trim().to_string();
+    };
+    let [cmd] = cmds.as_slice() else {
+        return command.trim().to_string();
+    };
+    if !cmd.harmless_redirs() || !cmd.redirs.is_empty() {
+        return command.trim().to_string();
+    }
+    let clean = |w: &shell::Word| !(w.var || w.glob || w.tilde || w.lead);
+    let plain = |w: &shell::Word| {
+        clean(w)
+            && w.text.starts_with(|c: char| c.is_ascii_lowercase())
+            && w.text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if let [prog, sub, ..] = cmd.words.as_slice() {
+        if clean(prog) && SUBCOMMANDS.contains(&prog.text.as_str()) && plain(sub) {
+            return format!("{} {}*", prog.text, sub.text);
+        }
+    }
+    // The whole command, its `*` and `\` taken literally.
+    cmd.text().replace('\\', "\\\\").replace('*', "\\*")
+}
+
+/// A pattern is one command unless it holds several or a redirection.
+fn one_command(pat: &str) -> bool {
+    matches!(shell::commands(pat), Ok(c) if c.len() == 1 && c[0].redirs.is_empty())
+}
+
+/// Matches one simple command's text: `*` any run of characters, `\\*` a
+/// literal star.
+fn command_match(pat: &str, text: &str) -> bool {
+    let mut p = Vec::new();
+    let mut it = pat.chars();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => p.push(Some(it.next().unwrap_or('\\'))),
+            '*' => p.push(None),
+            c => p.push(Some(c)),
+        }
+    }
+    match_toks(&p, text)
 }
 
 impl std::fmt::Display for Rule {
@@ -85,17 +194,22 @@ pub fn subject(tool: &str, input: &Value, root: &Path, cwd: &Path) -> String {
 
 /// Glob-like match where `*` (and `**`) match any run of characters.
 pub fn wildcard(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
+    let p: Vec<Option<char>> = pattern.chars().map(|c| (c != '*').then_some(c)).collect();
+    match_toks(&p, text)
+}
+
+/// Matches text against characters and stars (None).
+fn match_toks(p: &[Option<char>], text: &str) -> bool {
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            while pi < p.len() && p[pi] == '*' {
+        if pi < p.len() && p[pi].is_none() {
+            while pi < p.len() && p[pi].is_none() {
                 pi += 1;
             }
             star = Some((pi, ti));
-        } else if pi < p.len() && p[pi] == t[ti] {
+        } else if pi < p.len() && p[pi] == Some(t[ti]) {
             pi += 1;
             ti += 1;
         } else if let Some((sp, st)) = star {
@@ -106,7 +220,7 @@ pub fn wildcard(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi].is_none() {
         pi += 1;
     }
     pi == p.len()
@@ -134,10 +248,70 @@ mod tests {
     }
 
     #[test]
-    fn always_rule_is_a_command_prefix() {
+    fn command_rules_match_each_simple_command() {
+        let r = Rule::parse("bash(cargo test*)").expect("parses");
+        for ok in [
+            "cargo test",
+            "cargo test --quiet",
+            "cargo  'test' -q",
+            "cargo test && cargo test --doc",
+            "cargo test 2>&1",
+        ] {
+            assert!(r.admits_command("bash", ok), "{ok}");
+        }
+        for no in [
+            "cargo test; touch x",
+            "cargo test && touch x",
+            "cargo test | sh",
+            "cargo test > out.txt",
+            "cargo test < /etc/passwd",
+            "cargo test $(touch x)",
+            "echo cargo test",
+            "X=1 cargo test",
+            "cargo build",
+        ] {
+            assert!(!r.admits_command("bash", no), "{no}");
+        }
+        assert!(!r.admits_command("edit", "cargo test"));
+        // A rule of several commands admits exactly that line.
+        let r = Rule::parse("bash(make && make install)").expect("parses");
+        assert!(r.admits_command("bash", "make && make install"));
+        assert!(!r.admits_command("bash", "make && make install; rm x"));
+        assert!(!r.admits_command("bash", "make"));
+        // A bare tool rule admits any command.
+        assert!(Rule::parse("bash").unwrap().admits_command("bash", "a; b"));
+    }
+
+    #[test]
+    fn always_remembers_what_was_shown() {
+        let always = |c: &str| Rule::always_for("bash", ToolKind::Execute, c).to_string();
+        assert_eq!(always("cargo test -q"), "bash(cargo test*)");
+        assert_eq!(always("git push --force"), "bash(git push*)");
+        // No subcommand: the whole command, nothing more.
+        assert_eq!(always("rm -rf target"), "bash(rm -rf target)");
+        assert_eq!(always("touch allowed.txt"), "bash(touch allowed.txt)");
+        // A list, a redirection or an unreadable line: exactly that text.
+        assert_eq!(always("cargo test; touch x"), "bash(cargo test; touch x)");
+        assert_eq!(always("cargo test > log"), "bash(cargo test > log)");
+        assert_eq!(always("echo $(id)"), "bash(echo $(id))");
+        // A literal star stays literal.
+        let r = Rule::always_for("bash", ToolKind::Execute, "rm *.o");
+        assert_eq!(r.to_string(), "bash(rm \\*.o)");
+        assert!(r.admits_command("bash", "rm *.o"));
+        assert!(!r.admits_command("bash", "rm /etc/x.o"));
+        let r = Rule::always_for("bash", ToolKind::Execute, "rm -rf target");
+        assert!(r.admits_command("bash", "rm -rf target"));
+        assert!(!r.admits_command("bash", "rm -rf target /"));
         let r = Rule::always_for("bash", ToolKind::Execute, "cargo test -q");
-        assert_eq!(r.to_string(), "bash(cargo test*)");
-        assert!(r.matches("bash", "cargo test --release"));
-        assert!(!r.matches("bash", "cargo build"));
+        assert!(r.admits_command("bash", "cargo test --release"));
+        assert!(!r.admits_command("bash", "cargo build"));
+        assert!(!r.admits_command("bash", "cargo test; rm x"));
+        let r = Rule::always_for("bash", ToolKind::Execute, "cargo test; touch x");
+        assert!(r.admits_command("bash", "cargo test; touch x"));
+        assert!(!r.admits_command("bash", "cargo test; touch y"));
+        assert_eq!(
+            Rule::always_for("edit", ToolKind::Edit, "src/a.rs").to_string(),
+            "edit(src/a.rs)"
+        );
     }
 }

@@ -4,13 +4,32 @@
 use std::path::{Component, Path, PathBuf};
 
 /// Canonicalises a path that may not exist yet: the nearest existing
-/// ancestor is resolved (symlinks included) and the rest appended.
+/// ancestor is resolved (symlinks included) and the rest appended. A
+/// dangling symlink is followed to where it points, so a write through it
+/// is judged by its target.
 pub fn canonical(p: &Path) -> PathBuf {
+    resolve(p, 0)
+}
+
+fn resolve(p: &Path, depth: usize) -> PathBuf {
     let mut existing = p.to_path_buf();
     let mut rest: Vec<std::ffi::OsString> = Vec::new();
     loop {
         if let Ok(c) = std::fs::canonicalize(&existing) {
             let mut out = c;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return normalize(&out);
+        }
+        // A symlink whose target does not exist (yet): follow it by hand.
+        if let Ok(target) = std::fs::read_link(&existing) {
+            let parent = existing.parent().unwrap_or(Path::new("/"));
+            let mut out = if depth < 40 {
+                resolve(&parent.join(target), depth + 1)
+            } else {
+                PathBuf::from("/")
+            };
             for part in rest.iter().rev() {
                 out.push(part);
             }
@@ -30,7 +49,7 @@ pub fn canonical(p: &Path) -> PathBuf {
 }
 
 /// Removes `.` and resolves `..` lexically (for the non-existing tail).
-fn normalize(p: &Path) -> PathBuf {
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -55,8 +74,11 @@ pub fn check(root: &Path, cwd: &Path, path: &str, protected: &[String]) -> Optio
         .components()
         .next()
         .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    // A nested repository's `.git` runs hooks and reads config just the same.
+    if rel.components().any(|c| c.as_os_str() == ".git") {
+        return Some("inside .git/ (hooks there run code)".into());
+    }
     match first.as_deref() {
-        Some(".git") => return Some("inside .git/ (hooks there run code)".into()),
         Some(".wisp") => return Some("wisp's project config".into()),
         Some(".mcp.json") => return Some(".mcp.json starts programs".into()),
         _ => {}
@@ -94,6 +116,15 @@ mod tests {
         assert!(check(&root, &root, "src/../.git/config", &[]).is_some());
         assert!(check(&root, &root, ".mcp.json", &[]).is_some());
         assert!(check(&root, &root, "secrets.env", &["*.env".to_string()]).is_some());
+        // A dangling symlink is judged by where it points.
+        let _ = std::os::unix::fs::symlink(dir.join("outside/new"), root.join("dangling"));
+        assert!(check(&root, &root, "dangling", &[]).is_some_and(|w| w.contains("outside")));
+        let _ = std::os::unix::fs::symlink("loop", root.join("loop"));
+        assert!(check(&root, &root, "loop", &[]).is_some(), "a symlink loop");
+        // `.git` at any depth.
+        assert!(check(&root, &root, "vendor/lib/.git/hooks/post-checkout", &[]).is_some());
+        assert!(check(&root, &root, "a/.git", &[]).is_some());
+        assert_eq!(check(&root, &root, "a/.gitignore", &[]), None);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -47,6 +47,7 @@ impl Approver for AskUser {
                 req.cwd.display(),
                 req.reason
             ));
+            render::println(&format!("[a]lways allows {} for this session", req.always));
             for _ in 0..3 {
                 let prompt = "allow? [y]es [n]o [a]lways [q]uit: ";
                 match self.input.ask(prompt).await {

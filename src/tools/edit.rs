@@ -1,6 +1,6 @@
 //! The `edit` tool: exact substring replacement in one file.
 
-use super::util::{opt_bool, read_existing, req_str, resolve_path};
+use super::util::{opt_bool, read_existing, req_str, resolve_path, write_nofollow, write_target};
 use super::{FileDiff, Tool, ToolCtx, ToolKind, ToolOutput};
 use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
@@ -124,9 +124,10 @@ async fn plan(args: &Value, ctx: &ToolCtx) -> Result<(FileDiff, usize), ToolOutp
 async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     let (diff, count) = plan(args, ctx).await?;
     let path_arg = req_str(args, "path")?;
-    match super::client::write_text(ctx, &diff.path, &diff.new).await {
+    let target = write_target(&ctx.cwd, &diff.path, false).map_err(ToolOutput::err)?;
+    match super::client::write_text(ctx, &target, &diff.new).await {
         Some(r) => r.map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?,
-        None => tokio::fs::write(&diff.path, &diff.new)
+        None => write_nofollow(&target, diff.new.as_bytes())
             .await
             .map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?,
     }
@@ -264,5 +265,26 @@ mod tests {
             assert!(out.content.contains(want), "{args}: {}", out.content);
         }
         assert_eq!(f.on_disk(), "x\n");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn never_edits_through_a_symlink_out_of_the_workspace() {
+        let top = tempfile::tempdir().unwrap();
+        let ws = top.path().join("ws");
+        std::fs::create_dir_all(&ws).unwrap();
+        std::fs::write(top.path().join("target"), "keep me").unwrap();
+        std::os::unix::fs::symlink(top.path().join("target"), ws.join("link")).unwrap();
+        let ctx = ToolCtx::new(ws.clone());
+        let args = json!({"path": "link", "old_string": "keep", "new_string": "lost"});
+        let out = Edit.run(&args, &ctx).await;
+        assert!(
+            out.is_error && out.content.contains("outside the workspace"),
+            "{}",
+            out.content
+        );
+        assert_eq!(
+            std::fs::read_to_string(top.path().join("target")).unwrap(),
+            "keep me"
+        );
     }
 }

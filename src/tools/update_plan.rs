@@ -4,7 +4,7 @@
 //!
 //! Arguments: `{items: [{text, done?, note?}]}`; the whole list, in order.
 
-use super::util::resolve_path;
+use super::util::{resolve_path, write_nofollow, write_target};
 use super::{Tool, ToolCtx, ToolKind, ToolOutput};
 use crate::plan::{self, Item};
 use futures_util::future::LocalBoxFuture;
@@ -76,10 +76,16 @@ impl Tool for UpdatePlan {
                         .filter(|n| !n.is_empty()),
                 });
             }
-            let path = resolve_path(&ctx.cwd, &ctx.plan_file.to_string_lossy());
+            let named = resolve_path(&ctx.cwd, &ctx.plan_file.to_string_lossy());
+            // The plan file obeys the workspace boundary in every mode.
+            let path = match write_target(&ctx.cwd, &named, true) {
+                Ok(p) if !p.components().any(|c| c.as_os_str() == ".git") => p,
+                Ok(p) => return ToolOutput::err(format!("{} is inside .git/", p.display())),
+                Err(e) => return ToolOutput::err(format!("cannot write the plan: {e}")),
+            };
             let old = tokio::fs::read_to_string(&path).await.unwrap_or_default();
             let text = plan::render(plan::title(&old), &items);
-            match tokio::fs::write(&path, &text).await {
+            match write_nofollow(&path, text.as_bytes()).await {
                 Ok(()) => {
                     let open = items.iter().filter(|i| !i.done).count();
                     ToolOutput::ok(format!(
@@ -91,5 +97,48 @@ impl Tool for UpdatePlan {
                 Err(e) => ToolOutput::err(format!("cannot write {}: {e}", path.display())),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_plan_file_stays_inside_the_workspace() {
+        let top = tempfile::tempdir().unwrap();
+        let ws = top.path().join("ws");
+        std::fs::create_dir_all(ws.join(".git")).unwrap();
+        std::fs::write(top.path().join("outside.md"), "keep").unwrap();
+        std::os::unix::fs::symlink(top.path().join("outside.md"), ws.join("PLAN.md")).unwrap();
+        std::os::unix::fs::symlink(top.path().join("new.md"), ws.join("DANGLING.md")).unwrap();
+        let args = json!({"items": [{"text": "step"}]});
+        for plan in [
+            "PLAN.md",
+            "DANGLING.md",
+            "../outside.md",
+            "/tmp/wisp-plan-test.md",
+            ".git/x",
+        ] {
+            let mut ctx = ToolCtx::new(ws.clone());
+            ctx.plan_file = plan.into();
+            let out = UpdatePlan.run(&args, &ctx).await;
+            assert!(out.is_error, "{plan}: {}", out.content);
+        }
+        assert_eq!(
+            std::fs::read_to_string(top.path().join("outside.md")).unwrap(),
+            "keep"
+        );
+        assert!(!top.path().join("new.md").exists());
+        assert!(!std::path::Path::new("/tmp/wisp-plan-test.md").exists());
+        assert!(!ws.join(".git/x").exists());
+        let mut ctx = ToolCtx::new(ws.clone());
+        ctx.plan_file = "plans/P.md".into();
+        std::fs::create_dir_all(ws.join("plans")).unwrap();
+        let out = UpdatePlan.run(&args, &ctx).await;
+        assert!(!out.is_error, "{}", out.content);
+        assert!(std::fs::read_to_string(ws.join("plans/P.md"))
+            .unwrap()
+            .contains("step"));
     }
 }

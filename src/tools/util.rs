@@ -14,6 +14,44 @@ pub fn resolve_path(cwd: &Path, p: &str) -> PathBuf {
     }
 }
 
+/// Where a write to `path` lands, symlinks (dangling ones too) followed.
+/// A symlink never carries a write from inside the workspace (`cwd`) to a
+/// place outside it; `confined` also refuses a path named outside.
+pub fn write_target(cwd: &Path, path: &Path, confined: bool) -> Result<PathBuf, String> {
+    use crate::permissions::workspace::{canonical, normalize};
+    let root = canonical(cwd);
+    let lexical = normalize(path);
+    let inside = lexical.starts_with(cwd) || lexical.starts_with(&root);
+    let target = canonical(path);
+    if (inside || confined) && !target.starts_with(&root) {
+        return Err(if inside {
+            format!(
+                "{} leads through a symlink to {}, outside the workspace",
+                path.display(),
+                target.display()
+            )
+        } else {
+            format!("{} is outside the workspace", path.display())
+        });
+    }
+    Ok(target)
+}
+
+/// Writes a whole file without following a symlink in its last part, so a
+/// link put there after the check cannot redirect the write.
+pub async fn write_nofollow(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut f = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .await?;
+    f.write_all(bytes).await?;
+    f.flush().await
+}
+
 /// A path as shown to the model: relative to `cwd` when inside it.
 pub fn display_path(cwd: &Path, p: &Path) -> String {
     match p.strip_prefix(cwd) {

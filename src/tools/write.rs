@@ -1,6 +1,6 @@
 //! The `write` tool: creates or overwrites a whole file.
 
-use super::util::{req_str, resolve_path};
+use super::util::{req_str, resolve_path, write_nofollow, write_target};
 use super::{FileDiff, Tool, ToolCtx, ToolKind, ToolOutput};
 use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
@@ -81,15 +81,16 @@ async fn plan(args: &Value, ctx: &ToolCtx) -> Result<FileDiff, ToolOutput> {
 async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     let diff = plan(args, ctx).await?;
     let path_arg = req_str(args, "path")?;
-    if let Some(r) = super::client::write_text(ctx, &diff.path, &diff.new).await {
+    let target = write_target(&ctx.cwd, &diff.path, false).map_err(ToolOutput::err)?;
+    if let Some(r) = super::client::write_text(ctx, &target, &diff.new).await {
         r.map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?;
     } else {
-        if let Some(parent) = diff.path.parent() {
+        if let Some(parent) = target.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(|e| {
                 ToolOutput::err(format!("cannot create directory for {path_arg}: {e}"))
             })?;
         }
-        tokio::fs::write(&diff.path, &diff.new)
+        write_nofollow(&target, diff.new.as_bytes())
             .await
             .map_err(|e| ToolOutput::err(format!("cannot write {path_arg}: {e}")))?;
     }
@@ -157,5 +158,41 @@ mod tests {
         assert!(out.is_error);
         assert!(out.content.contains("directory"));
         assert!(Write.preview(&json!({"path": "."}), &ctx).await.is_none());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn never_writes_through_a_symlink_out_of_the_workspace() {
+        let top = tempfile::tempdir().unwrap();
+        let ws = top.path().join("ws");
+        let out = top.path().join("out");
+        std::fs::create_dir_all(&ws).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("kept"), "old").unwrap();
+        std::os::unix::fs::symlink(out.join("new"), ws.join("dangling")).unwrap();
+        std::os::unix::fs::symlink(out.join("kept"), ws.join("existing")).unwrap();
+        std::os::unix::fs::symlink(&out, ws.join("dir")).unwrap();
+        std::fs::write(ws.join("inner"), "a").unwrap();
+        std::os::unix::fs::symlink(ws.join("inner"), ws.join("inner_link")).unwrap();
+        let ctx = ToolCtx::new(ws.clone());
+        for path in ["dangling", "existing", "dir/x", "dir/../dir/y"] {
+            let out_msg = Write
+                .run(&json!({"path": path, "content": "pwned"}), &ctx)
+                .await;
+            assert!(out_msg.is_error, "{path}: {}", out_msg.content);
+            assert!(
+                out_msg.content.contains("outside the workspace"),
+                "{}",
+                out_msg.content
+            );
+        }
+        assert!(!out.join("new").exists());
+        assert!(!out.join("x").exists() && !out.join("y").exists());
+        assert_eq!(std::fs::read_to_string(out.join("kept")).unwrap(), "old");
+        // A symlink that stays inside is written through to its target.
+        let ok = Write
+            .run(&json!({"path": "inner_link", "content": "b"}), &ctx)
+            .await;
+        assert!(!ok.is_error, "{}", ok.content);
+        assert_eq!(std::fs::read_to_string(ws.join("inner")).unwrap(), "b");
     }
 }
