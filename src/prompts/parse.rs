@@ -152,11 +152,11 @@ mod tests {
         assert_eq!(p.description.as_deref(), Some("Review the diff"));
         assert_eq!(p.mode, Some(Mode::Guarded));
         assert_eq!(p.effort, None);
-        let p = parse("---\neffort: high\n---\nx").expect("parses");
-        assert_eq!(p.effort, Some(Effort::High));
-        assert!(parse("---\neffort: extreme\n---\nx").is_err());
         assert_eq!(p.arguments.as_deref(), Some("[focus]"));
         assert_eq!(p.body, "Body $ARGUMENTS\n");
+        let high = parse("---\neffort: high\n---\nx").expect("parses");
+        assert_eq!(high.effort, Some(Effort::High));
+        assert!(parse("---\neffort: extreme\n---\nx").is_err());
     }
 
     #[test]
