@@ -2,6 +2,7 @@
 //! tool call, short result summaries. Append-only: the cursor never moves up.
 
 pub mod markdown;
+pub mod safe;
 pub mod style;
 
 use crate::agent::{AgentEvent, EventSink};
@@ -53,7 +54,10 @@ fn quiet_on_broken_pipe<T>(r: std::io::Result<T>) -> std::io::Result<T> {
 }
 
 /// Writes a line to stdout (listings, notes), quietly on a closed pipe.
+/// Only wisp's own colours pass as escape sequences (`safe::terminal`); text
+/// from elsewhere in `s` should be made safe with `safe::text` or `safe::line`.
 pub fn println(s: &str) {
+    let s = &*safe::terminal(s);
     let mut out = Stdout;
     let _ = out.write_all(s.as_bytes());
     if !s.ends_with('\n') {
@@ -64,6 +68,7 @@ pub fn println(s: &str) {
 
 /// Writes a line to stderr; errors there have nowhere else to go.
 pub fn eprintln(s: &str) {
+    let s = &*safe::terminal(s);
     let mut err = std::io::stderr();
     let _ = err.write_all(s.as_bytes());
     if !s.ends_with('\n') {
