@@ -1,6 +1,7 @@
 //! Turns agent events into terminal output: streamed markdown, one line per
 //! tool call, short result summaries. Append-only: the cursor never moves up.
 
+pub mod approval;
 pub mod markdown;
 pub mod safe;
 pub mod style;
@@ -120,7 +121,9 @@ pub struct Renderer {
 }
 
 /// Prefixes every line of `text` with `label`.
+/// Screen-reader mode is never styled, so the text is made safe here whole.
 pub fn labelled(label: &str, text: &str) -> String {
+    let text = &*safe::text(text);
     let mut out = String::with_capacity(text.len() + 16);
     for line in text.lines() {
         out.push_str(label);

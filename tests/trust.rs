@@ -1,0 +1,122 @@
+//! What the user is shown and what a cloned project may change: approval prompts show the whole
+//! command with escape sequences made visible; untrusted text never reaches the terminal raw.
+
+mod support;
+
+use serde_json::json;
+use support::{wisp, Aimock};
+
+const HEREDOC: &str = "cat > gen.sh <<'EOS'\n#!/bin/sh\necho generated > out.txt\nEOS\nchmod +x gen.sh && ./gen.sh && rm -rf build/ && git commit -am 'regenerate'";
+
+fn heredoc_mock() -> Aimock {
+    Aimock::start(json!([
+        {"match": {"userMessage": "generate", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "bash", "arguments": {"command": HEREDOC}}]}},
+        {"match": {"userMessage": "generate", "hasToolResult": true}, "response": {"content": "Refused."}}
+    ]))
+}
+
+/// The command as the numbered block between `ask:` and the question shows it: a numbered row
+/// starts a line, an unnumbered row continues a wrapped one.
+fn assert_whole_command_before_question(stdout: &str) {
+    let ask = stdout.find("ask: bash").expect("asked");
+    let question = stdout[ask..].find("allow?").expect("question") + ask;
+    let shown = &stdout[ask..question];
+    let mut lines: Vec<String> = Vec::new();
+    for row in shown.lines().skip(1) {
+        let Some((num, text)) = row.split_once(" | ") else {
+            continue;
+        };
+        if num.trim().is_empty() {
+            lines.last_mut().expect("continues a line").push_str(text);
+        } else {
+            lines.push(text.to_string());
+        }
+    }
+    assert_eq!(lines.join("\n"), HEREDOC, "shown:\n{shown}");
+    assert!(shown.contains("rm -rf build/"), "{shown}");
+}
+
+#[test]
+fn here_document_is_shown_whole_in_scripted_stdin() {
+    let mock = heredoc_mock();
+    let w = wisp().openai(&mock).stdin("generate\nn\n");
+    let run = w.run();
+    run.success();
+    assert_whole_command_before_question(&run.stdout);
+    assert!(!w.path("gen.sh").exists(), "refused: nothing ran");
+}
+
+#[test]
+fn here_document_is_shown_whole_in_plain_mode() {
+    let mock = heredoc_mock();
+    let w = wisp()
+        .openai(&mock)
+        .args(&["--plain"])
+        .stdin("generate\nn\n");
+    let run = w.run();
+    run.success();
+    assert_whole_command_before_question(&run.stdout);
+    assert!(!w.path("gen.sh").exists(), "refused: nothing ran");
+}
+
+#[test]
+fn question_mark_shows_every_argument() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "wait", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "bash", "arguments": {"command": "sleep 1 && touch waited", "timeout_ms": 4321}}]}},
+        {"match": {"userMessage": "wait", "hasToolResult": true}, "response": {"content": "Ok."}}
+    ]));
+    let w = wisp().openai(&mock).stdin("wait\n?\nn\n");
+    let run = w.run();
+    run.success();
+    let after = &run.stdout[run.stdout.find("allow?").expect("asked")..];
+    assert!(after.contains("\"timeout_ms\": 4321"), "{after}");
+    assert!(after.matches("allow?").count() >= 2, "asks again: {after}");
+    assert!(!w.path("waited").exists());
+}
+
+#[test]
+fn escape_sequences_in_a_command_are_printed_escaped() {
+    // Without escaping, ESC[2K\r erases the line and ESC[8m hides the rest: the user would see
+    // only "ls" and approve `rm`.
+    let cmd = "touch pwned \x1b[2K\rls \x1b[8m";
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "list", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "bash", "arguments": {"command": cmd}}]}},
+        {"match": {"userMessage": "list", "hasToolResult": true}, "response": {"content": "Done \u{1b}]52;c;cHduZWQ=\u{7} \u{202e}txt.exe"}}
+    ]));
+    for plain in [false, true] {
+        let mut w = wisp().openai(&mock).stdin("list\nn\n");
+        if plain {
+            w = w.args(&["--plain"]);
+        }
+        let run = w.run();
+        run.success();
+        let out = run.stdout.as_bytes();
+        assert!(
+            !out.contains(&0x1b),
+            "raw ESC reached stdout: {:?}",
+            run.stdout
+        );
+        assert!(
+            !out.contains(&b'\r'),
+            "raw CR reached stdout: {:?}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("touch pwned \\e[2K\\rls \\e[8m"),
+            "{}",
+            run.stdout
+        );
+        // The model's answer: OSC 52 and a bidi override are shown, not obeyed.
+        assert!(
+            run.stdout.contains("\\e]52;c;cHduZWQ=\\x07"),
+            "{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("\\u{202e}txt.exe"), "{}", run.stdout);
+        assert!(!run.stdout.contains('\u{202e}'));
+        assert!(!w.path("pwned").exists());
+    }
+}
