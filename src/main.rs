@@ -87,10 +87,7 @@ fn project_config(
     };
     let mut trusted = pc.raises.is_empty() || trust::TRUSTED.contains(cwd, &pc.hash);
     if !trusted && can_ask {
-        render::println(&format!(
-            "ask: .wisp/config.toml in this project wants: {}. Trust it? [y/N]",
-            pc.raises.join(", ")
-        ));
+        render::println(&trust::question(&pc));
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
         if matches!(answer.trim(), "y" | "yes") {
@@ -100,11 +97,8 @@ fn project_config(
             }
         }
     }
-    if !trusted {
-        render::eprintln(&format!(
-            "wisp: ignoring what .wisp/config.toml raises ({}): not confirmed; run wisp interactively here to confirm",
-            pc.raises.join(", ")
-        ));
+    for n in trust::notes(&pc, trusted, "run wisp interactively here to confirm") {
+        render::eprintln(&format!("wisp: {n}"));
     }
     trust::apply(settings, pc, trusted);
     // Flags given on the command line still win.
@@ -184,7 +178,7 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         let shown = session::resume::attach(&mut agent, l);
         if !cli.print {
             for line in shown {
-                render::println(&line);
+                render::println(&render::safe::line(&line));
             }
         }
     }

@@ -120,3 +120,46 @@ fn escape_sequences_in_a_command_are_printed_escaped() {
         assert!(!w.path("pwned").exists());
     }
 }
+
+#[test]
+fn project_config_cannot_raise_max_steps_or_change_the_model_in_print_mode() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "keep reading"},
+         "response": {"toolCalls": [{"name": "read", "arguments": {"path": "a.txt"}}]}}
+    ]));
+    let w = wisp()
+        .openai(&mock)
+        .config("max_steps = 2\n")
+        .file("a.txt", "a\n")
+        .file(
+            ".wisp/config.toml",
+            "max_steps = 40\nmodel = \"pricey-model\"\nretries = 7\nprices = {}\n",
+        )
+        .args(&["-p", "keep reading"]);
+    let run = w.run();
+    let bodies = mock.bodies("/v1/chat/completions");
+    assert_eq!(
+        bodies.len(),
+        2,
+        "the user's max_steps held; stderr: {}",
+        run.stderr
+    );
+    for b in &bodies {
+        assert_eq!(
+            b["model"], "test-model",
+            "the project's model waits for confirmation"
+        );
+    }
+    let refused: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("ignoring keys"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{}", run.stderr);
+    assert!(refused[0].contains("prices, retries"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("model pricey-model"),
+        "the unconfirmed raise is named: {}",
+        run.stderr
+    );
+}

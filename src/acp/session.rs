@@ -54,11 +54,10 @@ pub fn settings_for(
     let mut s = base.clone();
     if let Some(pc) = crate::trust::load(cwd, &s)? {
         let trusted = pc.raises.is_empty() || crate::trust::TRUSTED.contains(cwd, &pc.hash);
-        if !trusted {
+        for n in crate::trust::notes(&pc, trusted, "run wisp interactively there to confirm") {
             eprintln!(
-                "wisp acp: ignoring what {}/.wisp/config.toml raises ({}): run wisp interactively there to confirm",
-                cwd.display(),
-                pc.raises.join(", ")
+                "wisp acp: {}: {n}",
+                crate::render::safe::line(&cwd.display().to_string())
             );
         }
         crate::trust::apply(&mut s, pc, trusted);
