@@ -158,9 +158,9 @@ impl Approvals {
         use std::io::Write;
         let path = self.path();
         if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d)?;
+            crate::private::dir(d)?;
         }
-        let mut f = std::fs::OpenOptions::new()
+        let mut f = crate::private::options()
             .create(true)
             .append(true)
             .open(path)?;

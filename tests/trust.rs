@@ -219,3 +219,65 @@ fn a_project_mcp_server_never_replaces_the_users_server_of_that_name() {
         "the user's server answers: {names:?}"
     );
 }
+
+/// Every file and folder under `dir`, recursively.
+fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let p = e.path();
+        out.push(p.clone());
+        if p.is_dir() {
+            walk(&p, out);
+        }
+    }
+}
+
+#[test]
+fn session_files_are_private_and_never_hold_the_key() {
+    use std::os::unix::fs::PermissionsExt;
+    const KEY: &str = "sk-wisp-test-7f3a9c1e5b";
+    let cmd = "echo \"key=$OPENAI_API_KEY\"; seq 1 30000";
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "show the key", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "bash", "arguments": {"command": cmd}}]}},
+        {"match": {"userMessage": "show the key", "hasToolResult": true},
+         "response": {"content": "The variable is $OPENAI_API_KEY."}}
+    ]));
+    let w = wisp()
+        .openai(&mock)
+        .env("OPENAI_API_KEY", KEY)
+        .env("WISP_SANDBOX", "off")
+        .args(&["--yolo"])
+        .stdin("show the key\n");
+    let run = w.run();
+    run.success();
+    let data = w.home.path().join("data/wisp");
+    let mut files = Vec::new();
+    walk(&data, &mut files);
+    let transcripts = files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .count();
+    assert!(transcripts >= 1, "a transcript was written: {files:?}");
+    assert!(
+        files.iter().any(
+            |p| p.to_string_lossy().contains("output") || p.to_string_lossy().contains("bash-")
+        ),
+        "the long output was saved: {files:?}"
+    );
+    for p in files.iter().chain(std::iter::once(&data)) {
+        let meta = std::fs::metadata(p).expect("meta");
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode, 0o700, "{}", p.display());
+        } else {
+            assert_eq!(mode, 0o600, "{}", p.display());
+            let bytes = std::fs::read(p).expect("read");
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(KEY),
+                "the key was written to {}",
+                p.display()
+            );
+        }
+    }
+    assert!(!run.stdout.contains(KEY), "{}", run.stdout);
+}
