@@ -34,7 +34,7 @@ fn secrets() -> &'static [(Vec<u8>, String)] {
                 (secret_name(&k) && v.len() >= 8).then_some((v, k))
             })
             .collect();
-        v.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        v.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
         v
     })
 }
