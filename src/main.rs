@@ -17,6 +17,7 @@ mod redact;
 mod render;
 mod repl;
 mod session;
+mod toml_keys;
 mod tools;
 mod trust;
 mod worktree;

@@ -58,10 +58,8 @@ pub fn load(root: &Path, current: &Settings) -> Result<Option<ProjectConfig>, St
             crate::provider::one_line(&e.to_string())
         )
     })?;
-    let keys: std::collections::BTreeMap<String, serde::de::IgnoredAny> =
-        basic_toml::from_str(&text).unwrap_or_default();
-    let refused = keys
-        .into_keys()
+    let refused = crate::toml_keys::top_level(&text)
+        .into_iter()
         .filter(|k| !PROJECT_KEYS.contains(&k.as_str()))
         .collect();
     let mut raises = Vec::new();

@@ -281,3 +281,115 @@ fn session_files_are_private_and_never_hold_the_key() {
     }
     assert!(!run.stdout.contains(KEY), "{}", run.stdout);
 }
+
+/// Runs wisp on a pseudo-terminal: types `first`, answers `answer` at the approval question,
+/// then ends the session with Ctrl-D. Returns everything the terminal received.
+fn on_terminal(w: &support::Wisp, first: &str, answer: &str) -> String {
+    use std::io::{Read, Write};
+    use std::os::fd::FromRawFd;
+    use std::time::{Duration, Instant};
+    let (mut master, mut slave) = (0, 0);
+    let mut size = libc::winsize {
+        ws_row: 40,
+        ws_col: 200,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two new descriptors into the given integers.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &mut size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    // SAFETY: both descriptors were just opened and are owned here alone.
+    let (mut m, s) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    };
+    let mut c = w.command();
+    c.stdin(s.try_clone().expect("dup"))
+        .stdout(s.try_clone().expect("dup"))
+        .stderr(s);
+    let mut child = c.spawn().expect("spawn");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut reader = m.try_clone().expect("dup master");
+    let sink = seen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().expect("lock").extend_from_slice(&buf[..n]);
+        }
+    });
+    let wait_for = |needle: &str, after: usize| -> usize {
+        let start = Instant::now();
+        loop {
+            let text = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+            if let Some(i) = text[after.min(text.len())..].find(needle) {
+                return after + i + needle.len();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "waited for {needle:?}; saw:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    m.write_all(format!("{first}\r").as_bytes()).expect("type");
+    let at = wait_for("allow?", 0);
+    m.write_all(format!("{answer}\r").as_bytes())
+        .expect("answer");
+    wait_for("denied", at);
+    std::thread::sleep(Duration::from_millis(300));
+    m.write_all(b"\x04").expect("ctrl-d");
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("wisp did not exit on Ctrl-D");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let out = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+    out
+}
+
+#[test]
+fn on_a_terminal_the_whole_command_is_shown_and_escapes_are_not_obeyed() {
+    let cmd = format!("{HEREDOC} # \x1b[2K\rls \x1b[8mhidden");
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "generate", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "bash", "arguments": {"command": cmd}}]}},
+        {"match": {"userMessage": "generate", "hasToolResult": true}, "response": {"content": "Refused."}}
+    ]));
+    let w = wisp().openai(&mock);
+    let out = on_terminal(&w, "generate", "n");
+    let shown = out.replace("\r\n", "\n");
+    let ask = shown.find("ask: bash").expect("asked");
+    let question = ask + shown[ask..].find("allow?").expect("question");
+    let block = &shown[ask..question];
+    for line in HEREDOC.lines() {
+        assert!(block.contains(line), "missing {line:?} in:\n{block}");
+    }
+    assert!(block.contains("# \\e[2K\\rls \\e[8mhidden"), "{block}");
+    assert!(
+        !out.contains("\x1b[2K\rls"),
+        "the erase sequence reached the terminal"
+    );
+    assert!(
+        !out.contains("\x1b[8mhidden"),
+        "the conceal sequence reached the terminal"
+    );
+    assert!(!w.path("gen.sh").exists());
+}
