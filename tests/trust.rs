@@ -289,7 +289,7 @@ fn on_terminal(w: &support::Wisp, first: &str, answer: &str) -> String {
     use std::os::fd::FromRawFd;
     use std::time::{Duration, Instant};
     let (mut master, mut slave) = (0, 0);
-    let mut size = libc::winsize {
+    let size = libc::winsize {
         ws_row: 40,
         ws_col: 200,
         ws_xpixel: 0,
@@ -302,7 +302,7 @@ fn on_terminal(w: &support::Wisp, first: &str, answer: &str) -> String {
             &mut slave,
             std::ptr::null_mut(),
             std::ptr::null(),
-            &mut size,
+            &size,
         )
     };
     assert_eq!(rc, 0, "openpty");
