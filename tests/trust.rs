@@ -393,3 +393,31 @@ fn on_a_terminal_the_whole_command_is_shown_and_escapes_are_not_obeyed() {
     );
     assert!(!w.path("gen.sh").exists());
 }
+
+#[test]
+fn a_projects_own_strings_are_shown_escaped_in_its_warnings() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "hi"}, "response": {"content": "hello"}}
+    ]));
+    let run = wisp()
+        .openai(&mock)
+        .file(
+            ".wisp/config.toml",
+            "model = \"cheap\\u001b]0;pwned\\u0007\\u001b[2K\\r\"\nallow = [\"bash(*)\\u202e\"]\n",
+        )
+        .args(&["-p", "hi"])
+        .run();
+    run.success();
+    assert!(!run.stderr.contains('\x1b'), "{:?}", run.stderr);
+    assert!(!run.stderr.contains('\u{202e}'), "{:?}", run.stderr);
+    assert!(
+        run.stderr.contains("model cheap\\e]0;pwned\\x07\\e[2K\\r"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("allow bash(*)\\u{202e}"),
+        "{}",
+        run.stderr
+    );
+}

@@ -47,6 +47,16 @@ fn pairs(v: Option<&Value>) -> Vec<(&str, String)> {
         .unwrap_or_default()
 }
 
+/// A word as a shell would need it to read it back as one word.
+fn quote(w: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c);
+    if !w.is_empty() && w.chars().all(plain) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
 /// One server, as written: `  - NAME: runs CMD ARGS` or `connects to URL`, then one line each
 /// for its environment, directory, headers and the variables it reads.
 pub fn describe(name: &str, v: &Value) -> String {
@@ -64,7 +74,7 @@ pub fn describe(name: &str, v: &Value) -> String {
                 .map(|a| a.as_str()),
         )
         .flatten()
-        .map(|w| shlex::try_quote(w).map_or_else(|_| format!("{w:?}"), |q| q.into_owned()))
+        .map(quote)
         .collect();
     let stdio = text(v.get("command")).is_some();
     match (stdio, text(v.get("url"))) {
@@ -127,6 +137,14 @@ pub fn variables(v: &Value) -> Vec<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn words_are_quoted_as_a_shell_reads_them() {
+        assert_eq!(quote("a-b/c.d"), "a-b/c.d");
+        assert_eq!(quote("my dir"), "'my dir'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
+        assert_eq!(quote(""), "''");
+    }
 
     #[test]
     fn shows_everything_unexpanded_and_escaped() {
