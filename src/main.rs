@@ -11,11 +11,14 @@ mod paths;
 mod permissions;
 mod plan;
 mod print;
+mod private;
 mod prompts;
 mod provider;
+mod redact;
 mod render;
 mod repl;
 mod session;
+mod toml_keys;
 mod tools;
 mod trust;
 mod worktree;
@@ -88,10 +91,7 @@ fn project_config(
     };
     let mut trusted = pc.raises.is_empty() || trust::TRUSTED.contains(cwd, &pc.hash);
     if !trusted && can_ask {
-        render::println(&format!(
-            "ask: .wisp/config.toml in this project wants: {}. Trust it? [y/N]",
-            pc.raises.join(", ")
-        ));
+        render::println(&trust::question(&pc));
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
         if matches!(answer.trim(), "y" | "yes") {
@@ -101,11 +101,8 @@ fn project_config(
             }
         }
     }
-    if !trusted {
-        render::eprintln(&format!(
-            "wisp: ignoring what .wisp/config.toml raises ({}): not confirmed; run wisp interactively here to confirm",
-            pc.raises.join(", ")
-        ));
+    for n in trust::notes(&pc, trusted, "run wisp interactively here to confirm") {
+        render::eprintln(&format!("wisp: {n}"));
     }
     trust::apply(settings, pc, trusted);
     // Flags given on the command line still win.
@@ -190,7 +187,7 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         let shown = session::resume::attach(&mut agent, l);
         if !cli.print {
             for line in shown {
-                render::println(&line);
+                render::println(&render::safe::line(&line));
             }
         }
     }

@@ -1,7 +1,8 @@
-//! Project config (`.wisp/config.toml`) may lower permissions freely, but may
-//! only raise them (a looser mode, allow rules, safe commands, endpoints)
-//! after the user confirms it once; the answer is remembered per project
-//! path and file hash, so a changed file asks again.
+//! Project config (`.wisp/config.toml`) may tighten settings freely, but may
+//! only raise them (a looser mode, allow rules, safe commands, a model,
+//! provider or endpoint, a test command) after the user confirms it once; the
+//! answer is remembered per project path and the file's SHA-256, so a changed
+//! file asks again. Keys a project may not set at all are named, never applied.
 
 use crate::config::{File, Settings};
 use crate::permissions::Mode;
@@ -12,16 +13,28 @@ pub struct ProjectConfig {
     pub file: File,
     pub hash: String,
     pub raises: Vec<String>,
+    /// Keys present in the file that a project may not set: ignored, and named.
+    pub refused: Vec<String>,
 }
 
-/// FNV-1a: detects that a file changed since it was confirmed.
+/// Keys a project file may hold: the rest are the user's alone (how wisp retries, prices,
+/// aliases, worktree and plan locations, the display).
+const PROJECT_KEYS: &[&str] = &[
+    "mode",
+    "max_steps",
+    "protected",
+    "allow",
+    "safe_commands",
+    "providers",
+    "provider",
+    "model",
+    "test_command",
+];
+
+/// SHA-256 in hex: a file cannot be changed to match the hash of one the user confirmed.
 pub fn hash(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
+    let d = ring::digest::digest(&ring::digest::SHA256, bytes);
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A mode by name; an unknown name counts as the strictest.
@@ -45,6 +58,10 @@ pub fn load(root: &Path, current: &Settings) -> Result<Option<ProjectConfig>, St
             crate::provider::one_line(&e.to_string())
         )
     })?;
+    let refused = crate::toml_keys::top_level(&text)
+        .into_iter()
+        .filter(|k| !PROJECT_KEYS.contains(&k.as_str()))
+        .collect();
     let mut raises = Vec::new();
     if let Some(m) = &file.mode {
         if Mode::parse(m).is_none() {
@@ -60,19 +77,64 @@ pub fn load(root: &Path, current: &Settings) -> Result<Option<ProjectConfig>, St
             .iter()
             .map(|c| format!("safe command `{c}`")),
     );
+    // Each of these costs money or sends the code somewhere else.
     for (name, p) in &file.providers {
-        if p.base_url.is_some() || p.api_key_env.is_some() {
-            raises.push(format!("{name} endpoint or key variable"));
+        if let Some(u) = &p.base_url {
+            raises.push(format!("{name} endpoint {u}"));
+        }
+        if let Some(k) = &p.api_key_env {
+            raises.push(format!("{name} key from ${k}"));
+        }
+        if let Some(m) = &p.model {
+            raises.push(format!("{name} model {m}"));
         }
     }
-    if file.provider.is_some() {
-        raises.push("provider choice".into());
+    if let Some(p) = &file.provider {
+        raises.push(format!("provider {p}"));
+    }
+    if let Some(m) = &file.model {
+        raises.push(format!("model {m}"));
+    }
+    if let Some(t) = &file.test_command {
+        raises.push(format!("test command `{t}` (run by /plan run)"));
     }
     Ok(Some(ProjectConfig {
         file,
         hash: hash(&bytes),
         raises,
+        refused,
     }))
+}
+
+/// The confirmation question: each raise on its own line, the file's strings made safe.
+pub fn question(pc: &ProjectConfig) -> String {
+    let mut q = String::from("ask: .wisp/config.toml in this project wants:\n");
+    for r in &pc.raises {
+        q.push_str(&format!("  - {}\n", crate::render::safe::line(r)));
+    }
+    q.push_str("Trust it? [y/N]");
+    q
+}
+
+/// One-line notes on what was not applied: keys a project may not set, and raises the user
+/// did not confirm (`confirm` says how to). The file's strings are made safe.
+pub fn notes(pc: &ProjectConfig, trusted: bool, confirm: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if !pc.refused.is_empty() {
+        out.push(format!(
+            ".wisp/config.toml: ignoring keys only your own config.toml may set: {}",
+            pc.refused.join(", ")
+        ));
+    }
+    if !trusted && !pc.raises.is_empty() {
+        out.push(format!(
+            "ignoring what .wisp/config.toml raises ({}): not confirmed; {confirm}",
+            pc.raises.join(", ")
+        ));
+    }
+    out.into_iter()
+        .map(|l| crate::render::safe::line(&l).into_owned())
+        .collect()
 }
 
 /// Answers remembered per project path and file hash, one line each, in a
@@ -94,9 +156,9 @@ impl Approvals {
         use std::io::Write;
         let path = self.path();
         if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d)?;
+            crate::private::dir(d)?;
         }
-        let mut f = std::fs::OpenOptions::new()
+        let mut f = crate::private::options()
             .create(true)
             .append(true)
             .open(path)?;
@@ -107,13 +169,13 @@ impl Approvals {
 /// Confirmed project configs.
 pub const TRUSTED: Approvals = Approvals("trusted-projects");
 
-/// Applies the project config: everything when `trusted`, otherwise only
-/// what cannot raise permissions.
+/// Applies the project config: everything a project may set when `trusted`,
+/// otherwise only what tightens. `max_steps` only ever lowers the user's.
 pub fn apply(s: &mut Settings, pc: ProjectConfig, trusted: bool) {
     let f = pc.file;
     s.protected.extend(f.protected);
     if let Some(n) = f.max_steps {
-        s.max_steps = n;
+        s.max_steps = s.max_steps.min(n);
     }
     if let Some(m) = f.mode {
         if trusted || rank(&m) <= rank(&s.mode) {
@@ -132,8 +194,9 @@ pub fn apply(s: &mut Settings, pc: ProjectConfig, trusted: bool) {
             .and_then(|p| crate::provider::ProviderId::parse(&p))
             .unwrap_or(s.provider);
         s.select(provider, model);
-    } else if let Some(m) = f.model {
-        s.model = m;
+        if f.test_command.is_some() {
+            s.test_command = f.test_command;
+        }
     }
 }
 
@@ -152,20 +215,24 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".wisp")).expect("mkdir");
         std::fs::write(
             dir.path().join(".wisp/config.toml"),
-            "mode = \"standard\"\nallow = [\"bash(*)\"]\nprotected = [\"*.pem\"]\nmax_steps = 7\n",
+            "mode = \"standard\"\nallow = [\"bash(*)\"]\nprotected = [\"*.pem\"]\nmax_steps = 7\nmodel = \"pricey\"\nretries = 9\nplan_file = \"/etc/passwd\"\n",
         )
         .expect("write");
         let mut s = settings();
         let pc = load(dir.path(), &s).expect("loads").expect("present");
         assert_eq!(
             pc.raises,
-            vec!["mode standard".to_string(), "allow bash(*)".to_string()]
+            vec!["mode standard", "allow bash(*)", "model pricey"]
         );
+        assert_eq!(pc.refused, vec!["plan_file", "retries"]);
+        let model = s.model.clone();
         apply(&mut s, pc, false);
         assert_eq!(s.mode, "guarded");
         assert!(s.allow.is_empty());
         assert_eq!(s.protected, vec!["*.pem".to_string()]);
         assert_eq!(s.max_steps, 7);
+        assert_eq!(s.model, model);
+        assert_eq!(s.plan_file, "PLAN.md");
 
         std::fs::write(
             dir.path().join(".wisp/config.toml"),
@@ -177,6 +244,19 @@ mod tests {
         assert!(pc.raises.is_empty());
         apply(&mut s, pc, false);
         assert_eq!(s.mode, "restrictive");
+    }
+
+    #[test]
+    fn max_steps_is_the_smaller_even_when_trusted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(".wisp")).expect("mkdir");
+        std::fs::write(dir.path().join(".wisp/config.toml"), "max_steps = 500\n").expect("write");
+        let mut s = settings();
+        s.max_steps = 20;
+        let pc = load(dir.path(), &s).expect("loads").expect("present");
+        assert!(pc.raises.is_empty() && pc.refused.is_empty());
+        apply(&mut s, pc, true);
+        assert_eq!(s.max_steps, 20);
     }
 
     #[test]
@@ -196,8 +276,11 @@ mod tests {
     }
 
     #[test]
-    fn hash_changes_with_content() {
+    fn hash_is_sha256() {
+        assert_eq!(
+            hash(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_ne!(hash(b"mode = \"standard\""), hash(b"mode = \"guarded\""));
-        assert_eq!(hash(b"x"), hash(b"x"));
     }
 }

@@ -403,7 +403,8 @@ pub async fn command(repl: &mut crate::repl::Repl, args: &str) {
         )),
     };
     match res {
-        Ok(text) => crate::render::println(text.trim_end()),
+        // Branch names and diffs come from the repository.
+        Ok(text) => crate::render::println(&crate::render::safe::text(text.trim_end())),
         Err(e) => repl.error(&e),
     }
 }

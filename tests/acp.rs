@@ -250,7 +250,7 @@ fn cancel_mid_stream_returns_cancelled() {
 }
 
 #[test]
-fn string_ids_a_relative_cwd_and_garbage_lines_are_handled() {
+fn string_ids_garbage_lines_and_too_broad_cwds_are_handled() {
     let mock = Aimock::start(json!([
         {"match": {"userMessage": "hi"}, "response": {"content": "hello"}}
     ]));
@@ -270,7 +270,21 @@ fn string_ids_a_relative_cwd_and_garbage_lines_are_handled() {
         .find(|u| u["sessionUpdate"] == "agent_message_chunk")
         .map(|u| u["content"]["text"].clone());
     assert_eq!(chunk, Some(json!("hello")));
-    // "." is the directory wisp was started in: the project.
+    // A relative cwd, "/" and the home directory itself would make the workspace boundary
+    // cover far more than a project: each is refused with an invalid-params error.
+    let refused: Vec<Value> = seen
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l.get("badCwd").is_some())
+        .collect();
+    assert_eq!(refused.len(), 3, "{}", seen.stdout);
+    for r in &refused {
+        assert_eq!(r["error"]["code"], -32602, "{r}");
+    }
+    assert!(refused[0]["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("absolute")));
     let bodies = mock.bodies("/v1/chat/completions");
     let system = bodies[0]["messages"][0]["content"].to_string();
     let project = std::fs::canonicalize(&w.project).expect("canon");

@@ -137,7 +137,7 @@ fn request(state: &Rc<State>, id: Value, method: &str, params: Value) {
             let s = state.clone();
             return answer_later(state, id, async move {
                 let cwd = match params["cwd"].as_str() {
-                    Some(c) => session::resolve_cwd(c, &s.process_cwd)?,
+                    Some(c) => session::resolve_cwd(c)?,
                     None => s.process_cwd.clone(),
                 };
                 Ok(history::list(&cwd).await)
@@ -213,7 +213,7 @@ async fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErro
 }
 
 fn session_settings(state: &State, params: &Value) -> Result<(PathBuf, Settings), RpcError> {
-    let cwd = session::resolve_cwd(str_param(params, "cwd")?, &state.process_cwd)?;
+    let cwd = session::session_cwd(str_param(params, "cwd")?)?;
     let settings =
         session::settings_for(&state.settings, &cwd, &state.cli).map_err(RpcError::params)?;
     Ok((cwd, settings))

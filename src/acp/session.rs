@@ -32,15 +32,32 @@ pub struct Session {
     pub hooks_started: Cell<bool>,
 }
 
-/// The session's directory: absolute as given, or relative to wisp's own.
-pub fn resolve_cwd(given: &str, process: &Path) -> Result<PathBuf, RpcError> {
-    let p = process.join(given);
-    let p = std::fs::canonicalize(&p)
-        .map_err(|e| RpcError::params(format!("cwd {}: {e}", p.display())))?;
-    if !p.is_dir() {
+/// A directory the client names (`session/list`): absolute, as the ACP spec requires, and an
+/// existing directory; returned canonical.
+pub fn resolve_cwd(given: &str) -> Result<PathBuf, RpcError> {
+    let shown = crate::render::safe::line(given).into_owned();
+    if !Path::new(given).is_absolute() {
         return Err(RpcError::params(format!(
-            "cwd {} is not a directory",
-            p.display()
+            "cwd `{shown}` must be an absolute path"
+        )));
+    }
+    let p =
+        std::fs::canonicalize(given).map_err(|e| RpcError::params(format!("cwd {shown}: {e}")))?;
+    if !p.is_dir() {
+        return Err(RpcError::params(format!("cwd {shown} is not a directory")));
+    }
+    Ok(p)
+}
+
+/// A session's working directory, which becomes its workspace boundary: as `resolve_cwd`, and
+/// never `/` or the home directory itself, where the boundary would cover every file the user has.
+pub fn session_cwd(given: &str) -> Result<PathBuf, RpcError> {
+    let p = resolve_cwd(given)?;
+    let home = std::env::var_os("HOME").and_then(|h| std::fs::canonicalize(h).ok());
+    if p.parent().is_none() || home.as_deref() == Some(p.as_path()) {
+        return Err(RpcError::params(format!(
+            "cwd {} is too broad for a workspace (every file below it could be edited without asking); open a project directory",
+            crate::render::safe::line(&p.display().to_string())
         )));
     }
     Ok(p)
@@ -56,11 +73,10 @@ pub fn settings_for(
     let mut s = base.clone();
     if let Some(pc) = crate::trust::load(cwd, &s)? {
         let trusted = pc.raises.is_empty() || crate::trust::TRUSTED.contains(cwd, &pc.hash);
-        if !trusted {
+        for n in crate::trust::notes(&pc, trusted, "run wisp interactively there to confirm") {
             eprintln!(
-                "wisp acp: ignoring what {}/.wisp/config.toml raises ({}): run wisp interactively there to confirm",
-                cwd.display(),
-                pc.raises.join(", ")
+                "wisp acp: {}: {n}",
+                crate::render::safe::line(&cwd.display().to_string())
             );
         }
         crate::trust::apply(&mut s, pc, trusted);
@@ -275,14 +291,20 @@ mod tests {
     }
 
     #[test]
-    fn relative_cwd_resolves_against_the_process_directory() {
+    fn cwd_must_be_an_absolute_existing_project_directory() {
         let d = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(d.path().join("sub")).expect("mkdir");
-        let got = resolve_cwd("sub", d.path()).expect("resolves");
-        assert_eq!(
-            got,
-            std::fs::canonicalize(d.path().join("sub")).expect("canon")
-        );
-        assert!(resolve_cwd("missing", d.path()).is_err());
+        std::fs::write(d.path().join("f"), "").expect("write");
+        let sub = d.path().join("sub");
+        let got = session_cwd(&sub.display().to_string()).expect("resolves");
+        assert_eq!(got, std::fs::canonicalize(&sub).expect("canon"));
+        for bad in ["sub", ".", "..", "/", "/definitely/missing"] {
+            assert!(session_cwd(bad).is_err(), "{bad}");
+        }
+        assert!(session_cwd(&d.path().join("f").display().to_string()).is_err());
+        assert!(session_cwd(&format!("{}/sub/..", d.path().display())).is_ok());
+        if let Some(home) = std::env::var_os("HOME").filter(|h| Path::new(h).is_dir()) {
+            assert!(session_cwd(&home.to_string_lossy()).is_err());
+        }
     }
 }

@@ -64,7 +64,11 @@ pub async fn run(agent: &mut Agent, args: &str) -> Result<(), String> {
                 .iter()
                 .map(|t| {
                     let first = t.description.lines().next().unwrap_or("").to_string();
-                    (tool_name(name, &t.name), first)
+                    let n = tool_name(name, &t.name);
+                    (
+                        render::safe::line(&n).into_owned(),
+                        render::safe::line(&first).into_owned(),
+                    )
                 })
                 .collect();
             let w = named.iter().map(|r| r.0.len()).max().unwrap_or(0);
@@ -76,7 +80,8 @@ pub async fn run(agent: &mut Agent, args: &str) -> Result<(), String> {
             for (cmd, usage, d) in mgr.prompt_commands() {
                 if cmd.starts_with(&prefix) {
                     let first = d.lines().next().unwrap_or("");
-                    render::println(&format!("/{cmd} {usage}  {first}"));
+                    let line = format!("/{cmd} {usage}  {first}");
+                    render::println(&render::safe::line(&line));
                 }
             }
         }

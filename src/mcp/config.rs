@@ -169,31 +169,26 @@ pub fn load(cwd: &Path, can_ask: bool) -> (Vec<ServerConfig>, Vec<String>) {
         return (servers, warnings);
     };
     let text = String::from_utf8_lossy(&bytes);
-    let project = match parse(&text, true) {
-        Ok((s, w)) => {
-            warnings.extend(w.into_iter().map(|w| format!(".mcp.json: {w}")));
-            s
-        }
+    // Shown and decided on as written: nothing is expanded before the user says yes.
+    let doc: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
         Err(e) => {
-            warnings.push(format!(".mcp.json: {e}"));
+            warnings.push(format!(".mcp.json: not valid JSON: {e}"));
             return (servers, warnings);
         }
     };
-    let enabled: Vec<&str> = project
-        .iter()
-        .filter(|s| !s.disabled)
-        .map(|s| s.name.as_str())
-        .collect();
+    let enabled = super::approval::enabled(&doc);
     if enabled.is_empty() {
         return (servers, warnings);
     }
+    let names: Vec<String> = enabled
+        .iter()
+        .map(|(n, _)| crate::render::safe::line(n).into_owned())
+        .collect();
     let h = crate::trust::hash(&bytes);
     let mut ok = APPROVED.contains(cwd, &h);
     if !ok && can_ask {
-        crate::render::println(&format!(
-            "ask: .mcp.json in this project wants to start MCP servers: {}. Allow them? [y/N]",
-            enabled.join(", ")
-        ));
+        crate::render::println(&super::approval::question(&enabled));
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
         ok = matches!(answer.trim(), "y" | "yes");
@@ -206,12 +201,30 @@ pub fn load(cwd: &Path, can_ask: bool) -> (Vec<ServerConfig>, Vec<String>) {
     if !ok {
         warnings.push(format!(
             "skipping the MCP servers of .mcp.json ({}): not approved; run wisp interactively here to approve them",
-            enabled.join(", ")
+            names.join(", ")
         ));
         return (servers, warnings);
     }
+    let project = match parse(&text, true) {
+        Ok((s, w)) => {
+            warnings.extend(w.into_iter().map(|w| format!(".mcp.json: {w}")));
+            s
+        }
+        Err(e) => {
+            warnings.push(format!(".mcp.json: {e}"));
+            return (servers, warnings);
+        }
+    };
     for p in project {
-        servers.retain(|s| s.name != p.name);
+        // The user's own server of that name stays: a repository cannot take over its name,
+        // its trust or the allow rules written for it.
+        if servers.iter().any(|s| s.name == p.name) {
+            warnings.push(format!(
+                ".mcp.json: server `{}` has the name of one of your own servers; yours is kept",
+                crate::render::safe::line(&p.name)
+            ));
+            continue;
+        }
         servers.push(p);
     }
     (servers, warnings)

@@ -6,6 +6,7 @@
 //! watch channel counts changes so the agent re-reads the tool list only
 //! when something changed (a server became ready, `list_changed`, a death).
 
+mod approval;
 pub mod command;
 pub mod config;
 mod handshake;

@@ -29,11 +29,12 @@ pub fn log_path(name: &str) -> PathBuf {
 
 async fn open_log(path: &Path) -> Result<std::fs::File, String> {
     if let Some(d) = path.parent() {
-        tokio::fs::create_dir_all(d)
+        crate::private::dir_async(d)
             .await
             .map_err(|e| format!("{}: {e}", d.display()))?;
     }
-    let f = tokio::fs::OpenOptions::new()
+    // Servers' stderr can hold tokens and paths: private like transcripts.
+    let f = crate::private::options_async()
         .create(true)
         .append(true)
         .open(path)

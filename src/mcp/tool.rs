@@ -172,7 +172,9 @@ impl Tool for McpTool {
             let result = loop {
                 tokio::select! {
                     r = &mut call => break r,
-                    Some(p) = rx.recv() => eprintln!("{}", progress_line(&self.name, &p)),
+                    Some(p) = rx.recv() => crate::render::eprintln(
+                        &crate::render::safe::line(&progress_line(&self.name, &p)),
+                    ),
                 }
             };
             match result {

@@ -34,7 +34,7 @@ pub async fn command(repl: &mut Repl, args: &str) {
 async fn show(repl: &mut Repl) {
     let path = plan_path(&repl.agent);
     match tokio::fs::read_to_string(&path).await {
-        Ok(t) => render::println(t.trim_end()),
+        Ok(t) => render::println(&render::safe::text(t.trim_end())),
         Err(_) => repl.error(&format!(
             "no plan yet at {} (/plan GOAL drafts one)",
             path.display()
@@ -240,7 +240,7 @@ impl Lines {
         let t = self.text.trim();
         if let Some(first) = t.lines().find(|l| !l.trim().is_empty()) {
             let first: String = first.chars().take(200).collect();
-            render::println(&format!("agent: {first}"));
+            render::println(&render::safe::line(&format!("agent: {first}")));
         }
         self.text.clear();
     }
@@ -252,11 +252,12 @@ impl EventSink for Lines {
             AgentEvent::Text(t) => self.text.push_str(t),
             AgentEvent::ToolStarted { name, summary, .. } => {
                 self.flush_text();
-                render::println(&format!("tool: {name} {summary}"));
+                render::println(&render::safe::line(&format!("tool: {name} {summary}")));
             }
             AgentEvent::ToolFinished { name, output, .. } if output.is_error => {
                 let first = output.content.lines().next().unwrap_or("");
-                render::println(&format!("tool error: {name}: {first}"));
+                let line = format!("tool error: {name}: {first}");
+                render::println(&render::safe::line(&line));
             }
             AgentEvent::Usage { .. } => self.flush_text(),
             AgentEvent::Hook(line) => {
@@ -274,7 +275,8 @@ impl LoopUi for Lines {
     }
     fn note(&mut self, msg: &str) {
         self.flush_text();
-        render::println(msg);
+        // Items and test commands come from PLAN.md and the repository.
+        render::println(&render::safe::text(msg));
     }
     fn busy(&mut self, _on: bool) {}
     fn between(&mut self) -> LocalBoxFuture<'_, Between> {
@@ -309,7 +311,7 @@ pub async fn headless(agent: &mut Agent, settings: &Settings, max: Option<usize>
             0
         }
         Err(s) => {
-            render::eprintln(&format!("wisp: {s}"));
+            render::eprintln(&render::safe::text(&format!("wisp: {s}")));
             1
         }
     }

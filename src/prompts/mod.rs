@@ -44,6 +44,14 @@ impl Source {
     fn is_skill(self) -> bool {
         matches!(self, Source::UserSkill | Source::ProjectSkill)
     }
+
+    /// Written by whoever wrote the repository, not by the user.
+    fn is_project(self) -> bool {
+        matches!(
+            self,
+            Source::ProjectSkill | Source::ClaudeCommand | Source::Project
+        )
+    }
 }
 
 #[derive(Debug)]
@@ -71,6 +79,8 @@ pub struct Library {
     prompts: Vec<Prompt>,
     /// One line per file that was skipped, for stderr.
     pub warnings: Vec<String>,
+    /// The project's directory, canonical: project files must resolve inside it.
+    root: Option<PathBuf>,
 }
 
 impl Library {
@@ -80,7 +90,10 @@ impl Library {
     }
 
     fn load_from(cwd: &Path, home: &Path, config: &Path) -> Library {
-        let mut lib = Library::default();
+        let mut lib = Library {
+            root: std::fs::canonicalize(cwd).ok(),
+            ..Library::default()
+        };
         for (file, text) in builtin::BUILTIN {
             match parse::parse(text) {
                 Ok(p) => lib.add(file, p, Body::Text(String::new()), Source::Builtin),
@@ -118,10 +131,17 @@ impl Library {
             Body::Text(_) => Body::Text(parsed.body),
             skill => skill,
         };
+        let mut mode = parsed.mode;
+        if source.is_project() {
+            // Replacing a prompt must not loosen it: the stricter of the two modes holds.
+            if let Some(old) = self.get(&name).and_then(|p| p.mode) {
+                mode = Some(mode.map_or(old, |m| m.min(old)));
+            }
+        }
         let prompt = Prompt {
             name,
             description,
-            mode: parsed.mode,
+            mode,
             effort: parsed.effort,
             arguments: parsed.arguments,
             body,
@@ -155,6 +175,17 @@ impl Library {
                 continue;
             };
             if !path.is_file() {
+                continue;
+            }
+            if source.is_project()
+                && !self
+                    .root
+                    .as_deref()
+                    .is_some_and(|r| crate::session::instructions::inside(&path, r))
+            {
+                self.warnings.push(format!(
+                    "not reading {path:?}: a symlink leading outside the project"
+                ));
                 continue;
             }
             let why = match read_small(&path).and_then(|t| parse::parse(&t)) {
@@ -292,6 +323,61 @@ mod tests {
             let p = lib.get(name).expect("present");
             assert_eq!(p.mode, Some(Mode::Guarded), "{name} runs guarded");
         }
+    }
+
+    #[test]
+    fn a_project_prompt_never_loosens_the_one_it_replaces() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let cwd = d.path().join("p");
+        std::fs::create_dir_all(cwd.join(".wisp/prompts")).expect("mkdir");
+        std::fs::create_dir_all(cwd.join(".claude/commands")).expect("mkdir");
+        std::fs::write(
+            cwd.join(".wisp/prompts/ask.md"),
+            "---\ndescription: my ask\nmode: standard\n---\nDo anything.\n",
+        )
+        .expect("w");
+        std::fs::write(
+            cwd.join(".claude/commands/review.md"),
+            "Review and fix everything.\n",
+        )
+        .expect("w");
+        let none = d.path().join("none");
+        let lib = Library::load_from(&cwd, &none, &none);
+        for name in ["ask", "review"] {
+            let p = lib.get(name).expect("present");
+            assert!(p.source != Source::Builtin, "{name} replaced");
+            assert_eq!(p.mode, Some(Mode::Guarded), "{name} stays guarded");
+        }
+    }
+
+    #[test]
+    fn project_prompts_that_lead_outside_are_not_read() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let cwd = d.path().join("p");
+        std::fs::create_dir_all(cwd.join(".wisp/prompts")).expect("mkdir");
+        std::fs::create_dir_all(cwd.join(".claude/skills")).expect("mkdir");
+        std::fs::create_dir_all(d.path().join("elsewhere/s")).expect("mkdir");
+        std::fs::write(d.path().join("elsewhere/x.md"), "private\n").expect("w");
+        std::fs::write(
+            d.path().join("elsewhere/s/SKILL.md"),
+            "---\ndescription: d\n---\nprivate\n",
+        )
+        .expect("w");
+        std::os::unix::fs::symlink(
+            d.path().join("elsewhere/x.md"),
+            cwd.join(".wisp/prompts/leak.md"),
+        )
+        .expect("symlink");
+        std::os::unix::fs::symlink(d.path().join("elsewhere/s"), cwd.join(".claude/skills/s"))
+            .expect("symlink");
+        let none = d.path().join("none");
+        let lib = Library::load_from(&cwd, &none, &none);
+        assert!(lib.get("leak").is_none() && lib.get("s").is_none());
+        assert_eq!(lib.warnings.len(), 2, "{:?}", lib.warnings);
+        assert!(lib
+            .warnings
+            .iter()
+            .all(|w| w.contains("outside the project")));
     }
 
     #[test]

@@ -94,11 +94,12 @@ pub fn list(lib: &Library) {
         .max()
         .unwrap_or(0);
     for p in lib.iter() {
+        // Names and descriptions come from repository files and MCP servers.
         render::println(&format!(
             "{:wn$}  {:ws$}  {}",
-            p.name,
+            render::safe::line(&p.name),
             p.source.label(),
-            p.description
+            render::safe::line(&p.description)
         ));
     }
     if lib.iter().next().is_none() {
@@ -108,7 +109,7 @@ pub fn list(lib: &Library) {
 
 /// The prompts section of `/help`.
 pub fn help(lib: &Library) {
-    let rows: Vec<(String, &str)> = lib
+    let rows: Vec<(String, std::borrow::Cow<str>)> = lib
         .iter()
         .map(|p| {
             let call = if is_builtin_command(&p.name) {
@@ -120,7 +121,10 @@ pub fn help(lib: &Library) {
                 Some(a) if !a.is_empty() => format!("{call} {a}"),
                 _ => call,
             };
-            (left, p.description.as_str())
+            (
+                render::safe::line(&left).into_owned(),
+                render::safe::line(&p.description),
+            )
         })
         .collect();
     if rows.is_empty() {

@@ -468,9 +468,9 @@ mod tests {
     }
 
     #[test]
-    fn plain_mode_strips_escapes_from_the_model() {
+    fn plain_mode_shows_the_models_escapes_as_text() {
         let out = render_split("red \x1b[31mtext\x1b[2J\n", 3, 40, false);
-        assert_eq!(out, "red text\n");
+        assert_eq!(out, "red \\e[31mtext\\e[2J\n");
     }
 
     #[test]
@@ -481,7 +481,8 @@ mod tests {
                 let out = render_split(&doc, chunk, width, true);
                 assert_only_sgr(&out);
                 assert!(!out.contains('\r'));
-                assert!(out.contains("uphome"));
+                let joined = strip_sgr(&out).replace('\n', "");
+                assert!(joined.contains("\\e[2Aup\\e[Hhome\\e]0;t\\x07"), "{joined}");
             }
         }
     }

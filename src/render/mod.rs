@@ -1,7 +1,9 @@
 //! Turns agent events into terminal output: streamed markdown, one line per
 //! tool call, short result summaries. Append-only: the cursor never moves up.
 
+pub mod approval;
 pub mod markdown;
+pub mod safe;
 pub mod style;
 pub mod thinking;
 
@@ -54,7 +56,10 @@ fn quiet_on_broken_pipe<T>(r: std::io::Result<T>) -> std::io::Result<T> {
 }
 
 /// Writes a line to stdout (listings, notes), quietly on a closed pipe.
+/// Only wisp's own colours pass as escape sequences (`safe::terminal`); text
+/// from elsewhere in `s` should be made safe with `safe::text` or `safe::line`.
 pub fn println(s: &str) {
+    let s = &*safe::terminal(s);
     let mut out = Stdout;
     let _ = out.write_all(s.as_bytes());
     if !s.ends_with('\n') {
@@ -65,6 +70,7 @@ pub fn println(s: &str) {
 
 /// Writes a line to stderr; errors there have nowhere else to go.
 pub fn eprintln(s: &str) {
+    let s = &*safe::terminal(s);
     let mut err = std::io::stderr();
     let _ = err.write_all(s.as_bytes());
     if !s.ends_with('\n') {
@@ -117,7 +123,9 @@ pub struct Renderer {
 }
 
 /// Prefixes every line of `text` with `label`.
+/// Screen-reader mode is never styled, so the text is made safe here whole.
 pub fn labelled(label: &str, text: &str) -> String {
+    let text = &*safe::text(text);
     let mut out = String::with_capacity(text.len() + 16);
     for line in text.lines() {
         out.push_str(label);

@@ -22,7 +22,7 @@ const RESULT_MAX_CHARS: usize = 100;
 /// `● name  summary` (bullet and name coloured when styled). Only the first line of `summary`
 /// is shown, followed by ` …` when there was more.
 pub fn tool_line(name: &str, summary: &str, styled: bool) -> String {
-    let name = sanitize(name);
+    let name = super::safe::line(name);
     let mut lines = summary.lines();
     let first = lines.next().unwrap_or("").trim_end();
     let more = lines.any(|l| !l.trim().is_empty());
@@ -103,25 +103,10 @@ fn wrap_line(prefix: &str, msg: &str, sgr: Option<&str>) -> String {
     s
 }
 
-/// Removes every escape sequence and control character except `\n` and `\t`, so that text from
-/// the model or from files cannot move the cursor or restyle the terminal. Borrows when clean.
+/// Text from the model or from files, made harmless: every escape sequence and control
+/// character except `\n` and `\t` is shown escaped (see `safe`). Borrows when clean.
 pub(crate) fn sanitize(s: &str) -> Cow<'_, str> {
-    if is_clean(s) {
-        Cow::Borrowed(s)
-    } else {
-        let mut out = String::with_capacity(s.len());
-        sanitize_into(s, &mut out, false);
-        Cow::Owned(out)
-    }
-}
-
-fn is_clean(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.iter().enumerate().any(|(i, &c)| {
-        (c < 0x20 && c != b'\n' && c != b'\t')
-            || c == 0x7f
-            || (c == 0xc2 && matches!(b.get(i + 1), Some(0x80..=0x9f)))
-    })
+    super::safe::text(s)
 }
 
 /// Appends `src` to `dst` without control characters (other than `\n`, `\t`) and without escape
@@ -426,9 +411,9 @@ mod tests {
     }
 
     #[test]
-    fn plain_helpers_strip_escapes() {
-        let s = tool_line("x", "echo \x1b[2Jhi\x1b]0;title\x07", false);
-        assert_eq!(s, "● x  echo hi\n");
+    fn plain_helpers_show_escapes_as_text() {
+        let s = tool_line("x\x1b[8m", "echo \x1b[2Jhi\x1b]0;title\x07", false);
+        assert_eq!(s, "● x\\e[8m  echo \\e[2Jhi\\e]0;title\\x07\n");
         assert!(!error_line("a\x1b[31mb", false).contains('\x1b'));
     }
 
@@ -438,7 +423,10 @@ mod tests {
         let mut kept = String::new();
         sanitize_into(src, &mut kept, true);
         assert_eq!(kept, "a\x1b[1mb\x1b[0mcdefg");
-        assert_eq!(sanitize(src), "abcdefg");
+        assert_eq!(
+            sanitize(src),
+            "a\\e[1mb\\e[0m\\e[2Ac\\e[Kd\\e7e\\u{9b}f\\rg"
+        );
         assert!(matches!(sanitize("plain\ttext\n"), Cow::Borrowed(_)));
     }
 

@@ -37,23 +37,23 @@ impl Approver for AskUser {
                     style::diff(d.old.as_deref(), &d.new, &path, self.styled).trim_end(),
                 );
             }
-            let what = if req.summary.is_empty() {
-                req.tool.to_string()
-            } else {
-                format!("{} {}", req.tool, req.summary)
-            };
-            render::println(&format!(
-                "ask: {what}  (in {}; {})",
-                req.cwd.display(),
-                req.reason
-            ));
+            render::println(&render::approval::shown(req, render::width(), self.styled));
             render::println(&format!("[a]lways allows {} for this session", req.always));
-            for _ in 0..3 {
-                let prompt = "allow? [y]es [n]o [a]lways [q]uit: ";
+            let mut tries = 0;
+            while tries < 3 {
+                let prompt = "allow? [y]es [n]o [a]lways [q]uit [?]details: ";
                 match self.input.ask(prompt).await {
+                    Line::Text(t) if t.trim() == "?" => {
+                        render::println(&render::approval::details(req));
+                    }
                     Line::Text(t) => match parse_answer(&t) {
                         Some(a) => return a,
-                        None => render::println("answer y, n (optionally with a reason), a or q"),
+                        None => {
+                            tries += 1;
+                            render::println(
+                                "answer y, n (optionally with a reason), a, q, or ? for the whole call",
+                            )
+                        }
                     },
                     Line::Interrupted | Line::Eof => return Approval::Stop,
                 }

@@ -184,9 +184,11 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
                 .iter()
                 .map(|t| {
                     (
-                        t.name().to_string(),
+                        // MCP servers name and describe their own tools.
+                        render::safe::line(t.name()).into_owned(),
                         t.kind().as_str().to_string(),
-                        t.description().to_string(),
+                        render::safe::line(t.description().lines().next().unwrap_or(""))
+                            .into_owned(),
                     )
                 })
                 .collect();

@@ -138,9 +138,11 @@ impl Input {
             if let Ok(mut ed) = editor.lock() {
                 let _ = ed.add_history_entry(line);
                 if let Some(dir) = history.parent() {
-                    let _ = std::fs::create_dir_all(dir);
+                    let _ = crate::private::dir(dir);
                 }
+                // Created by the line editor with the umask's mode: narrowed after.
                 let _ = ed.append_history(history);
+                let _ = crate::private::narrow_file(history);
             }
         }
     }

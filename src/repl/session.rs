@@ -43,7 +43,8 @@ async fn sessions(repl: &mut Repl) {
         } else {
             ""
         };
-        render::println(&format!("{:>2}. {}{mark}", i + 1, e.line()));
+        let line = format!("{:>2}. {}{mark}", i + 1, e.line());
+        render::println(&render::safe::line(&line));
     }
     render::println("/resume N or /resume ID continues one");
 }
@@ -82,7 +83,7 @@ async fn resume_cmd(repl: &mut Repl, args: &str) {
     }
     let id = l.header.id.clone();
     for line in resume::attach(&mut repl.agent, l) {
-        render::println(&line);
+        render::println(&render::safe::line(&line));
     }
     render::println(&format!(
         "resumed {id} · {} {}",
@@ -116,7 +117,11 @@ async fn undo(repl: &mut Repl, args: &str) {
     };
     let r = s.undo.undo(n).await;
     let cwd = repl.agent.ctx.cwd.clone();
-    let show = |p: &std::path::Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
+    // File names are the model's choice.
+    let show = |p: &std::path::Path| {
+        let shown = p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
+        render::safe::line(&shown).into_owned()
+    };
     if r.turns == 0 {
         render::println("nothing to undo: no file was changed by write or edit");
     }
@@ -161,7 +166,7 @@ async fn diff(repl: &mut Repl) {
                 &shown,
                 repl.renderer.styled,
             )),
-            None => render::println(&format!("{shown}: deleted")),
+            None => render::println(&format!("{}: deleted", render::safe::line(&shown))),
         }
     }
 }

@@ -132,7 +132,9 @@ pub async fn model(repl: &mut Repl, args: &str) {
             None => String::new(),
         };
         let mark = if m.id == current { "*" } else { " " };
-        render::println(format!("{mark} {:<40} {price}", m.id).trim_end());
+        // Model ids come from the provider's server.
+        let id = render::safe::line(&m.id);
+        render::println(format!("{mark} {id:<40} {price}").trim_end());
     }
     for (name, a) in &repl.settings.aliases {
         let p = a

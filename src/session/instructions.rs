@@ -1,6 +1,8 @@
 //! Project instructions for the system prompt: `AGENTS.md` from the working
 //! directory up to the repository root (nearest first, `CLAUDE.md` where a
 //! directory has no `AGENTS.md`), then the user's own `~/.config/wisp/AGENTS.md`.
+//! A repository's file that is a symlink leading outside the repository is not read: a cloned
+//! project must not be able to put the user's private files into the model's context.
 
 use std::path::{Path, PathBuf};
 
@@ -10,13 +12,27 @@ pub fn files(cwd: &Path, config_dir: &Path) -> Vec<PathBuf> {
     // Without a repository, only the working directory itself counts, so a
     // stray file in a parent (or in $HOME) is not picked up by surprise.
     let in_repo = cwd.ancestors().any(|d| d.join(".git").exists());
+    let root = cwd
+        .ancestors()
+        .find(|d| !in_repo || d.join(".git").exists())
+        .unwrap_or(cwd);
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     for dir in cwd.ancestors() {
         let agents = dir.join("AGENTS.md");
         let claude = dir.join("CLAUDE.md");
-        if agents.is_file() {
-            out.push(agents);
+        let found = if agents.is_file() {
+            Some(agents)
         } else if claude.is_file() {
-            out.push(claude);
+            Some(claude)
+        } else {
+            None
+        };
+        if let Some(f) = found {
+            if inside(&f, &root) {
+                out.push(f);
+            } else {
+                eprintln!("wisp: not reading {f:?}: a symlink leading outside the repository");
+            }
         }
         if !in_repo || dir.join(".git").exists() {
             break;
@@ -27,6 +43,11 @@ pub fn files(cwd: &Path, config_dir: &Path) -> Vec<PathBuf> {
         out.push(user);
     }
     out
+}
+
+/// Whether `f`, with every symlink resolved, is under `root` (canonical).
+pub fn inside(f: &Path, root: &Path) -> bool {
+    std::fs::canonicalize(f).is_ok_and(|c| c.starts_with(root))
 }
 
 /// The instructions' text, each file under a heading naming it.
@@ -85,6 +106,25 @@ mod tests {
         assert!(pos("crates rules") < pos("root rules"));
         assert!(pos("root rules") < pos("my rules"));
         assert!(!text.contains("above the repo") && !text.contains("AGENTS.md wins"));
+    }
+
+    #[test]
+    fn a_symlink_leading_outside_the_repository_is_not_read() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let repo = d.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).expect("mkdir");
+        std::fs::create_dir_all(repo.join("docs")).expect("mkdir");
+        std::fs::write(d.path().join("secret.txt"), "private notes").expect("w");
+        std::os::unix::fs::symlink(d.path().join("secret.txt"), repo.join("AGENTS.md"))
+            .expect("symlink");
+        assert!(files(&repo, &d.path().join("none")).is_empty());
+        assert!(load(&repo, &d.path().join("none")).is_none());
+        // A link that stays inside is fine.
+        std::fs::write(repo.join("docs/agents.md"), "inside rules").expect("w");
+        std::fs::remove_file(repo.join("AGENTS.md")).expect("rm");
+        std::os::unix::fs::symlink("docs/agents.md", repo.join("AGENTS.md")).expect("symlink");
+        let text = load(&repo, &d.path().join("none")).expect("text");
+        assert!(text.contains("inside rules"));
     }
 
     #[test]

@@ -281,8 +281,17 @@ impl Session {
         self.saved_outputs += 1;
         let dir = self.dir();
         let path = dir.join(format!("output-{}.txt", self.saved_outputs));
-        tokio::fs::create_dir_all(&dir).await.ok()?;
-        tokio::fs::write(&path, text).await.ok()?;
+        crate::private::dir_async(&dir).await.ok()?;
+        let mut f = crate::private::options_async()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .await
+            .ok()?;
+        tokio::io::AsyncWriteExt::write_all(&mut f, &crate::redact::bytes(text.as_bytes()))
+            .await
+            .ok()?;
         Some(path)
     }
 }
@@ -290,14 +299,14 @@ impl Session {
 async fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt;
     if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await?;
+        crate::private::dir_async(dir).await?;
     }
-    let mut f = tokio::fs::OpenOptions::new()
+    let mut f = crate::private::options_async()
         .create(true)
         .append(true)
         .open(path)
         .await?;
-    f.write_all(bytes).await?;
+    f.write_all(&crate::redact::bytes(bytes)).await?;
     f.flush().await
 }
 

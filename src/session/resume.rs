@@ -26,7 +26,10 @@ pub async fn choose(cli: &Cli, cwd: &Path) -> Result<Option<Loaded>, String> {
     if cli.continue_session {
         return Ok(entries.into_iter().next().map(|e| e.loaded));
     }
-    print_list(&entries, crate::render::eprintln);
+    // Titles come from saved files: shown with their control characters escaped.
+    print_list(&entries, |l| {
+        crate::render::eprintln(&crate::render::safe::line(l))
+    });
     crate::render::eprintln("resume which? (number or id): ");
     let line = tokio::task::spawn_blocking(|| {
         let mut s = String::new();

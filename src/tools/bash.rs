@@ -197,9 +197,14 @@ impl Spill {
                 let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let path = dir.join(format!("bash-{}-{n}.txt", std::process::id()));
                 let opened = async {
-                    tokio::fs::create_dir_all(&dir).await?;
-                    let mut f = tokio::fs::File::create(&path).await?;
-                    f.write_all(&cap.so_far()).await?;
+                    crate::private::dir_async(&dir).await?;
+                    let mut f = crate::private::options_async()
+                        .create(true)
+                        .write(true)
+                        .truncate(true)
+                        .open(&path)
+                        .await?;
+                    f.write_all(&crate::redact::bytes(&cap.so_far())).await?;
                     Ok::<_, std::io::Error>(f)
                 }
                 .await;
@@ -208,7 +213,7 @@ impl Spill {
         }
         cap.push(chunk);
         if let Some((f, _)) = &mut self.file {
-            if f.write_all(chunk).await.is_err() {
+            if f.write_all(&crate::redact::bytes(chunk)).await.is_err() {
                 self.file = None;
             }
         }

@@ -4,7 +4,8 @@
 //
 // Scenarios: prompts (ACP_PROMPTS separated by "|", permission answers from
 // ACP_ANSWERS, optional ACP_MODE set first), cancel (session/cancel after the
-// first message chunk), raw (string ids, relative cwd ".", a garbage line).
+// first message chunk), raw (string ids, a garbage line, cwds
+// that must be refused: ".", "/", $HOME; each printed as {"badCwd", "error"}).
 // With ACP_LOAD set, the prompts scenario loads that session instead of
 // starting one (after listing the sessions: {"list": ...}); it prints
 // {"session": id} either way. ACP_CAPS="fs,terminal" advertises the client's
@@ -187,7 +188,11 @@ async function rawScenario() {
   const garbage = new Promise((r) => listeners.push((m) => { if (m.error && m.id === null) r(m); }));
   child.stdin.write("this is not json\n");
   await garbage;
-  const s = await call("new-1", "session/new", { cwd: ".", mcpServers: [] });
+  for (const [i, cwd] of [".", "/", process.env.HOME].entries()) {
+    const e = await call(`bad-cwd-${i}`, "session/new", { cwd, mcpServers: [] });
+    out({ badCwd: cwd, error: e.error ?? null });
+  }
+  const s = await call("new-1", "session/new", { cwd: process.cwd(), mcpServers: [] });
   const r = await call("prompt-1", "session/prompt", { sessionId: s.result.sessionId, prompt: text(prompts[0]) });
   out({ stop: r.result?.stopReason });
 }
