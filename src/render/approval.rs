@@ -139,6 +139,7 @@ mod tests {
             cwd: Path::new("/w"),
             reason: "runs a command",
             diff: None,
+            always: "bash(touch x)",
         }
     }
 

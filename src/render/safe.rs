@@ -49,7 +49,32 @@ fn sgr_len(s: &str) -> Option<usize> {
         .bytes()
         .take_while(|b| b.is_ascii_digit() || *b == b';' || *b == b':')
         .count();
-    (rest.as_bytes().get(params) == Some(&b'm')).then_some(params + 3)
+    if rest.as_bytes().get(params) != Some(&b'm') || conceals(&rest[..params]) {
+        return None;
+    }
+    Some(params + 3)
+}
+
+/// Whether SGR parameters include 8, "conceal", which hides the text after
+/// it; the numbers inside an extended colour (`38;5;8`) are colours, not 8.
+fn conceals(params: &str) -> bool {
+    let mut it = params.split([';', ':']);
+    while let Some(p) = it.next() {
+        match p {
+            "38" | "48" | "58" => match it.next() {
+                Some("5") => {
+                    it.next();
+                }
+                Some("2") => {
+                    it.nth(2);
+                }
+                _ => {}
+            },
+            "8" | "08" => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 fn escape(s: &str, one_line: bool, keep_sgr: bool) -> Cow<'_, str> {
@@ -131,6 +156,10 @@ mod tests {
             terminal("\x1b[1mx\x1b[0m\x1b[2K\x1b]52;c;QQ==\x07"),
             "\x1b[1mx\x1b[0m\\e[2K\\e]52;c;QQ==\\x07"
         );
+        // Conceal (8) hides what follows even at the boundary; a colour numbered 8 does not.
+        assert_eq!(terminal("a\x1b[8mb"), "a\\e[8mb");
+        assert_eq!(terminal("a\x1b[1;8mb"), "a\\e[1;8mb");
+        assert_eq!(terminal("\x1b[48;2;8;8;8mx"), "\x1b[48;2;8;8;8mx");
         // An unfinished or non-SGR CSI is escaped.
         assert_eq!(terminal("\x1b[31"), "\\e[31");
         assert_eq!(terminal("\x1b[?25l"), "\\e[?25l");

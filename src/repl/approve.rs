@@ -38,7 +38,10 @@ impl Approver for AskUser {
                 );
             }
             render::println(&render::approval::shown(req, render::width(), self.styled));
-            render::println(&format!("[a]lways allows {} for this session", req.always));
+            render::println(&format!(
+                "[a]lways allows {} for this session",
+                render::safe::line(req.always)
+            ));
             let mut tries = 0;
             while tries < 3 {
                 let prompt = "allow? [y]es [n]o [a]lways [q]uit [?]details: ";
