@@ -43,6 +43,17 @@ pub struct File {
     pub prices: BTreeMap<String, crate::provider::pricing::Price>,
     /// Short names for provider and model pairs: `/model fast`.
     pub aliases: BTreeMap<String, Alias>,
+    /// `[limits]`: sizes of what wisp reads from outside and saves.
+    pub limits: LimitsFile,
+}
+
+/// `[limits] message = 8388608, saved_output = 67108864, session_output = 536870912` (bytes).
+#[derive(Debug, Default, Deserialize, Clone, Copy)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsFile {
+    pub message: Option<u64>,
+    pub saved_output: Option<u64>,
+    pub session_output: Option<u64>,
 }
 
 /// `[aliases.fast] provider = "openrouter", model = "openai/gpt-4.1-mini"`.
@@ -91,6 +102,7 @@ pub struct Settings {
     pub plain: bool,
     pub prices: BTreeMap<String, crate::provider::pricing::Price>,
     pub aliases: BTreeMap<String, Alias>,
+    pub limits: LimitsFile,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -202,6 +214,7 @@ impl Settings {
             plain: file.plain.unwrap_or(false),
             prices: file.prices,
             aliases: file.aliases,
+            limits: file.limits,
         };
         s.allow.extend(cli.allow.iter().cloned());
         let model = cli

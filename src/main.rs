@@ -4,6 +4,9 @@ mod acp;
 mod agent;
 mod cli;
 mod config;
+#[cfg(test)]
+mod fuzz_tests;
+mod limits;
 mod malloc;
 mod mcp;
 mod paths;
@@ -24,7 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 fn main() {
-    let code = match cli::parse(std::env::args().skip(1)) {
+    let code = match cli::utf8_args(std::env::args_os().skip(1)).and_then(cli::parse) {
         Err(e) => {
             render::eprintln(&format!("wisp: {e}"));
             2
@@ -51,6 +54,8 @@ fn run(cli: cli::Cli) -> i32 {
             return 2;
         }
     };
+    let l = settings.limits;
+    limits::set(l.message, l.saved_output, l.session_output);
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
         Err(e) => {

@@ -1,6 +1,7 @@
 //! The `bash` tool: runs a shell command in its own process group, with a
 //! timeout, cancellation, and one capped buffer for stdout and stderr.
 
+use super::spill::Spill;
 use super::util::{first_line, opt_u64, req_str};
 use super::{Tool, ToolCtx, ToolKind, ToolOutput};
 use futures_util::future::LocalBoxFuture;
@@ -179,46 +180,15 @@ impl Capture {
     }
 }
 
-/// The whole output of a command too long for the model, written to a file
-/// in the session's folder as it streams, so the model can read it back.
-struct Spill {
-    dir: Option<std::path::PathBuf>,
-    file: Option<(tokio::fs::File, std::path::PathBuf)>,
-}
-
+/// Saves a chunk: the file starts when the output first overflows
+/// (everything before is still held whole), then takes each chunk.
 impl Spill {
-    /// Takes a chunk: starts the file when the output first overflows
-    /// (everything before is still held whole), then appends to it.
     async fn take(&mut self, cap: &mut Capture, chunk: &[u8]) {
-        use tokio::io::AsyncWriteExt;
-        if self.file.is_none() && cap.would_overflow(chunk.len()) {
-            if let Some(dir) = self.dir.take() {
-                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let path = dir.join(format!("bash-{}-{n}.txt", std::process::id()));
-                let opened = async {
-                    tokio::fs::create_dir_all(&dir).await?;
-                    let mut f = tokio::fs::File::create(&path).await?;
-                    f.write_all(&cap.so_far()).await?;
-                    Ok::<_, std::io::Error>(f)
-                }
-                .await;
-                self.file = opened.ok().map(|f| (f, path));
-            }
+        if !self.started() && cap.would_overflow(chunk.len()) {
+            self.start(&cap.so_far()).await;
         }
         cap.push(chunk);
-        if let Some((f, _)) = &mut self.file {
-            if f.write_all(chunk).await.is_err() {
-                self.file = None;
-            }
-        }
-    }
-
-    async fn path(mut self) -> Option<std::path::PathBuf> {
-        use tokio::io::AsyncWriteExt;
-        let (mut f, path) = self.file.take()?;
-        f.flush().await.ok()?;
-        Some(path)
+        self.write(chunk).await;
     }
 }
 
@@ -270,10 +240,7 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     };
 
     let mut cap = Capture::new(ctx.max_output.saturating_sub(STATUS_ROOM).max(200));
-    let mut spill = Spill {
-        dir: ctx.spill_dir.clone(),
-        file: None,
-    };
+    let mut spill = Spill::new(ctx.spill_dir.clone());
     let (mut out_open, mut err_open) = (true, true);
     let (mut b1, mut b2) = ([0u8; 8192], [0u8; 8192]);
     let deadline = Instant::now() + Duration::from_millis(timeout_ms);
@@ -369,16 +336,9 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     }
     tail.push_str(&exit_line(status));
 
-    let total = cap.total;
     let mut content = cap.finish();
-    if let Some(path) = spill.path().await {
-        tail.insert_str(
-            0,
-            &format!(
-                "[the full output ({total} bytes) is saved in {}; read it with offset and limit]\n",
-                path.display()
-            ),
-        );
+    if let Some(note) = spill.finish().await {
+        tail.insert_str(0, &format!("{note}\n"));
     }
     if content.is_empty() {
         content.push_str("(no output)");

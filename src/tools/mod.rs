@@ -10,6 +10,7 @@ mod glob;
 mod grep;
 mod read;
 pub mod skill;
+mod spill;
 mod update_plan;
 mod util;
 mod write;
