@@ -355,6 +355,25 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     })
 }
 
+/// Runs a command the user typed (`!cmd`) exactly as the tool runs one: its
+/// own process group, the default timeout, Ctrl-C through `ctx.cancel`, the
+/// output cap and the saved file. Returns the output and the exit code.
+pub async fn run_user(command: &str, ctx: &ToolCtx) -> (String, Option<i32>) {
+    let out = match run(&json!({ "command": command }), ctx).await {
+        Ok(o) | Err(o) => o.content,
+    };
+    match out.rsplit_once('\n') {
+        Some((body, last)) if last.starts_with("exit code: ") => {
+            let code: String = last["exit code: ".len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            (format!("{body}\n"), code.parse().ok())
+        }
+        _ => (out, None),
+    }
+}
+
 /// Reads what is left in the pipes for a short while.
 async fn drain(
     stdout: &mut tokio::process::ChildStdout,

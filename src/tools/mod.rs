@@ -21,7 +21,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-pub use bash::shell;
+pub use bash::run_user;
 pub use util::{cap_head_tail, resolve_path};
 
 /// What a tool does, in ACP's vocabulary; permissions and display use it.
