@@ -46,7 +46,6 @@ fn main() {
 }
 
 fn run(cli: cli::Cli) -> i32 {
-    malloc::tune();
     let settings = match config::load_file().and_then(|f| config::Settings::resolve(f, &cli)) {
         Ok(s) => s,
         Err(e) => {
