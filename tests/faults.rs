@@ -348,3 +348,157 @@ fn acp_garbage_and_a_huge_message_are_answered_and_the_agent_goes_on() {
     assert_eq!(msgs[2]["id"], 8);
     assert!(msgs[2]["result"]["protocolVersion"].is_number(), "{msgs:?}");
 }
+
+/// Runs `-p go` with the hostile MCP server; the model calls `tool` once,
+/// then answers "done". Returns the run and the tool result the model got.
+fn hostile_mcp_call(tool: &str) -> (support::Run, String) {
+    use serde_json::json;
+    let mock = support::Aimock::start(json!([
+        {"match": {"userMessage": "go", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": format!("mcp__hostile__{tool}"), "arguments": {}}]}},
+        {"match": {"userMessage": "go", "hasToolResult": true}, "response": {"content": "done"}}
+    ]));
+    let script = support::root().join("tests/support/mcp/hostile.sh");
+    let run = wisp()
+        .openai(&mock)
+        .mcp_json(&json!({"mcpServers": {"hostile": {"command": script}}}).to_string())
+        .args(&["-p", "--allow", "mcp__hostile__*", "go"])
+        .run();
+    let bodies = mock.bodies("/v1/chat/completions");
+    let last = bodies.last().cloned().unwrap_or_default();
+    let result = support::messages(&last)
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "tool")
+        .and_then(|m| m["content"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    (run, result)
+}
+
+#[test]
+fn mcp_answer_over_the_limit_fails_that_call_by_name() {
+    let started = std::time::Instant::now();
+    let (run, result) = hostile_mcp_call("huge");
+    run.success();
+    assert!(run.stdout.contains("done"), "{}", run.stdout);
+    assert!(result.contains("8 MiB limit"), "{result}");
+    // Failed at once from the id at the end of the line, not by the call timeout.
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}
+
+#[test]
+fn mcp_server_flooding_stdout_is_survived() {
+    let (run, result) = hostile_mcp_call("flood");
+    run.success();
+    assert!(result.contains("survived the flood"), "{result}");
+    assert!(run.stdout.contains("done"), "{}", run.stdout);
+}
+
+#[test]
+fn mcp_garbage_mid_call_is_skipped() {
+    let (run, result) = hostile_mcp_call("garbage");
+    run.success();
+    assert!(result.contains("after the garbage"), "{result}");
+}
+
+/// A session whose data directory fills up mid-session (a 64 KiB tmpfs in a
+/// private mount namespace): one line says so, wisp goes on without saving,
+/// and the conversation in memory is whole.
+#[test]
+fn a_full_disk_mid_session_is_one_line_and_the_conversation_is_kept() {
+    use std::process::{Command, Stdio};
+    let permitted = Command::new("unshare")
+        .args(["-m", "true"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !permitted {
+        return support::skip(
+            "a_full_disk_mid_session",
+            "`unshare -m` is not permitted here, so no private tmpfs can be mounted",
+        );
+    }
+    let big = format!("{}END-OF-TWO", "word ".repeat(30_000));
+    let fake = Fake::start(vec![
+        Reply::sse_text(&["First answer."]),
+        Reply::sse_text(&[&big]),
+        Reply::sse_text(&["Third answer."]),
+    ]);
+    let w = openai(&fake);
+    let data = w.home.path().join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    let inner = w.command();
+    let mut c = Command::new("unshare");
+    c.args(["-m", "sh", "-c"])
+        .arg("mount -t tmpfs -o size=64k tmpfs \"$XDG_DATA_HOME\" && exec \"$0\" \"$@\"")
+        .arg(inner.get_program())
+        .current_dir(&w.project)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let mut child = c.spawn().expect("start unshare");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"one\ntwo\nthree\n").expect("write stdin");
+    }
+    let out = support::wait_with_timeout(child, std::time::Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("Third answer."), "{stdout}\n{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("cannot write the session transcript")
+            && lines[0].contains("continuing without it"),
+        "{stderr}"
+    );
+    // The third request still carries the answer that could not be saved.
+    let requests = fake.requests.lock().expect("log").clone();
+    assert_eq!(requests.len(), 3);
+    assert!(requests[2].contains("END-OF-TWO"), "conversation kept");
+    assert!(requests[2].contains("First answer."));
+}
+
+/// Started through the dynamic loader, wisp runs as it would directly (it
+/// used to re-execute itself and then choke on the loader's arguments).
+#[test]
+fn runs_when_started_through_the_dynamic_loader() {
+    let loader = std::path::Path::new("/lib64/ld-linux-x86-64.so.2");
+    if !loader.exists() {
+        return support::skip(
+            "dynamic loader start",
+            "no /lib64/ld-linux-x86-64.so.2 here",
+        );
+    }
+    let fake = Fake::start(vec![Reply::sse_text(&["Loaded."])]);
+    let w = openai(&fake);
+    let mut c = w.command();
+    let inner = c.get_program().to_owned();
+    let mut l = std::process::Command::new(loader);
+    l.arg(inner)
+        .args(["--plain", "-p", "hi"])
+        .current_dir(&w.project);
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => l.env(k, v),
+            None => l.env_remove(k),
+        };
+    }
+    let _ = &mut c;
+    let out = l.output().expect("run through the loader");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Loaded."), "{stdout}");
+}
