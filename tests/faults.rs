@@ -502,3 +502,134 @@ fn runs_when_started_through_the_dynamic_loader() {
     );
     assert!(stdout.contains("Loaded."), "{stdout}");
 }
+
+/// The editor goes away in the middle of a prompt: wisp stops the turn and
+/// exits promptly and cleanly instead of streaming to nobody.
+#[test]
+fn acp_client_disconnecting_mid_prompt_ends_wisp_promptly() {
+    use std::io::{BufRead, Write};
+    use std::process::Stdio;
+    let mut stall = Reply::sse_text(&["Started ", "never finished"]);
+    stall.parts.truncate(1);
+    stall.parts.push(Part::Sleep(30_000));
+    let fake = Fake::start(vec![stall]);
+    let w = openai(&fake);
+    let mut child = w
+        .command()
+        .arg("acp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wisp acp");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut send = |v: serde_json::Value| {
+        stdin
+            .write_all(format!("{v}\n").as_bytes())
+            .expect("write to wisp");
+    };
+    send(
+        serde_json::json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{}}}),
+    );
+    send(
+        serde_json::json!({"jsonrpc":"2.0","id":2,"method":"session/new","params":{"cwd": w.project, "mcpServers": []}}),
+    );
+    let mut session = None;
+    for line in lines.by_ref() {
+        let v: serde_json::Value = serde_json::from_str(&line.expect("read")).expect("JSON");
+        if v["id"] == 2 {
+            session = v["result"]["sessionId"].as_str().map(str::to_string);
+            break;
+        }
+    }
+    let session = session.expect("a session");
+    send(
+        serde_json::json!({"jsonrpc":"2.0","id":3,"method":"session/prompt","params":{"sessionId": session, "prompt":[{"type":"text","text":"hi"}]}}),
+    );
+    // Wait for the answer to start streaming, then hang up.
+    for line in lines.by_ref() {
+        if line.expect("read").contains("Started") {
+            break;
+        }
+    }
+    drop(stdin);
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break Some(s);
+        }
+        if started.elapsed().as_secs() > 10 {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let status = status.expect("wisp exited once its client was gone");
+    assert_eq!(status.code(), Some(0));
+}
+
+/// The model's reply: two `bash` calls that each print 5 MB.
+fn two_floods() -> Reply {
+    let call = |i: u32| {
+        format!(
+            "data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"tool_calls\":[{{\"index\":{i},\"id\":\"c{i}\",\"type\":\"function\",\"function\":{{\"name\":\"bash\",\"arguments\":\"{{\\\"command\\\":\\\"yes hello | head -c 5000000\\\"}}\"}}}}]}}}}]}}\n\n"
+        )
+    };
+    sse(vec![
+        Part::Data(call(0)),
+        Part::Data(call(1)),
+        Part::Data(
+            "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n"
+                .into(),
+        ),
+    ])
+}
+
+#[test]
+fn saved_command_output_is_capped_per_command_and_per_session() {
+    let fake = Fake::start(vec![two_floods(), Reply::sse_text(&["done"])]);
+    // Kept until the end: the saved file lives in its home.
+    let w = openai(&fake)
+        .config("[limits]\nsaved_output = 100000\nsession_output = 100000\n")
+        .args(&["-p", "--yolo", "go"]);
+    let run = w.run();
+    run.success();
+    let requests = fake.requests.lock().expect("log").clone();
+    let body: serde_json::Value = serde_json::from_str(&requests[1]).expect("JSON body");
+    let results: Vec<String> = support::messages(&body)
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .filter_map(|m| m["content"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(results.len(), 2, "{results:?}");
+    // The first is saved with its head and tail, and says so.
+    let note = results[0]
+        .lines()
+        .find(|l| l.starts_with("[the output (5000000 bytes) is saved in "))
+        .unwrap_or_else(|| panic!("{}", results[0]));
+    assert!(
+        note.contains("first and last 50000 bytes only (limits.saved_output)"),
+        "{note}"
+    );
+    let path = note
+        .trim_start_matches("[the output (5000000 bytes) is saved in ")
+        .split(", its first")
+        .next()
+        .expect("path");
+    let saved = std::fs::read(path).expect("the saved file");
+    assert!(saved.len() < 100_200, "{} bytes on disk", saved.len());
+    let text = String::from_utf8_lossy(&saved);
+    assert!(text.starts_with("hello\nhello\n"));
+    assert!(text.contains("bytes omitted: saved output keeps the first and last 50000 bytes"));
+    assert!(
+        text.ends_with("hello\nhe"),
+        "the tail is the end of the output"
+    );
+    // The second finds the session's budget spent.
+    assert!(
+        results[1].contains("not saved: this session already saved 100000 bytes of command output (limits.session_output)"),
+        "{}",
+        results[1]
+    );
+}

@@ -12,7 +12,9 @@ const LIMIT: usize = 30_000;
 /// Runs `command` through the `bash` tool's runner (process group, timeout,
 /// Ctrl-C, output cap); returns its combined output and exit code.
 pub async fn run_shell(command: &str, ctx: &ToolCtx) -> (String, Option<i32>) {
-    crate::tools::run_user(command, ctx).await
+    // Boxed: the runner's state (its read buffers) would otherwise be part of
+    // the REPL's future, costing stack and heap from start-up on.
+    Box::pin(crate::tools::run_user(command, ctx)).await
 }
 
 /// The note the model gets about a command the user ran.
