@@ -305,3 +305,32 @@ fn markdown_renderer_survives_model_text() {
         }
     }
 }
+
+#[test]
+fn files_and_commands_from_outside_survive_any_text() {
+    let seeds = [
+        "---\nname: x\ndescription: \"quoted\"\nargument-hint: [a]\n---\nRun $1 and $ARGUMENTS and ${2} and $10\n",
+        "cargo test -- --nocapture && git log --oneline | head -5; sed -n '1,5p' a.txt > /dev/null",
+        "echo \"$(rm -rf /)\" 'single' `tick` $VAR ${X:-y} <<EOF\nhere\nEOF\n",
+        "${HOME}/bin/$USER-${MISSING:-d}",
+        "bash(cargo test*)",
+    ];
+    let root = std::path::Path::new("/tmp");
+    for input in inputs(&seeds, 3000, 17) {
+        let text = String::from_utf8_lossy(&input);
+        let _ = crate::prompts::parse::parse(&text);
+        let _ = crate::prompts::parse::first_line(&text);
+        let _ = crate::prompts::parse::substitute(&text, &text);
+        let _ = crate::permissions::shell::classify(&text, &["make test".to_string()]);
+        let _ = crate::permissions::shell::catastrophic(&text);
+        let _ = crate::permissions::rules::Rule::parse(&text);
+        let _ = crate::permissions::rules::wildcard(&text, "cargo test --all");
+        let _ = crate::mcp::config::expand(&text);
+        let _ = crate::mcp::config::parse(&text, true);
+        let _ = crate::session::list::is_id(&text);
+        let _ = crate::session::parse(&text, root);
+        let _ = crate::tools::cap_head_tail(&text, 1 + input.len() % 50);
+        let args = serde_json::json!({"command": text, "path": text});
+        let _ = crate::permissions::rules::subject("bash", &args, root, root);
+    }
+}
