@@ -93,6 +93,16 @@ fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String, 
     args.next().ok_or_else(|| format!("{flag} needs a value"))
 }
 
+/// The arguments as text: one that is not valid UTF-8 is a usage error
+/// naming it, rather than a panic in `std::env::args`.
+pub fn utf8_args(args: impl Iterator<Item = std::ffi::OsString>) -> Result<Vec<String>, String> {
+    args.map(|a| {
+        a.into_string()
+            .map_err(|a| format!("argument {a:?} is not valid UTF-8"))
+    })
+    .collect()
+}
+
 /// Parses arguments (without the program name).
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
     let mut cli = Cli::default();

@@ -48,6 +48,17 @@ pub struct File {
     pub effort: Option<String>,
     /// Show the model's thinking in full (default: a one-line summary).
     pub thinking: Option<bool>,
+    /// `[limits]`: sizes of what wisp reads from outside and saves.
+    pub limits: LimitsFile,
+}
+
+/// `[limits] message = 8388608, saved_output = 67108864, session_output = 536870912` (bytes).
+#[derive(Debug, Default, Deserialize, Clone, Copy)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsFile {
+    pub message: Option<u64>,
+    pub saved_output: Option<u64>,
+    pub session_output: Option<u64>,
 }
 
 /// `[aliases.fast] provider = "openrouter", model = "openai/gpt-4.1-mini"`.
@@ -101,6 +112,7 @@ pub struct Settings {
     pub aliases: BTreeMap<String, Alias>,
     pub effort: Option<Effort>,
     pub show_thinking: bool,
+    pub limits: LimitsFile,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -225,6 +237,7 @@ impl Settings {
             aliases: file.aliases,
             effort,
             show_thinking: file.thinking.unwrap_or(false),
+            limits: file.limits,
         };
         s.allow.extend(cli.allow.iter().cloned());
         let model = cli

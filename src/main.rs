@@ -4,7 +4,10 @@ mod acp;
 mod agent;
 mod cli;
 mod config;
+#[cfg(test)]
+mod fuzz_tests;
 mod hooks;
+mod limits;
 mod malloc;
 mod mcp;
 mod paths;
@@ -28,7 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 fn main() {
-    let code = match cli::parse(std::env::args().skip(1)) {
+    let code = match cli::utf8_args(std::env::args_os().skip(1)).and_then(cli::parse) {
         Err(e) => {
             render::eprintln(&format!("wisp: {e}"));
             2
@@ -47,7 +50,6 @@ fn main() {
 }
 
 fn run(cli: cli::Cli) -> i32 {
-    malloc::tune();
     let settings = match config::load_file().and_then(|f| config::Settings::resolve(f, &cli)) {
         Ok(s) => s,
         Err(e) => {
@@ -55,6 +57,8 @@ fn run(cli: cli::Cli) -> i32 {
             return 2;
         }
     };
+    let l = settings.limits;
+    limits::set(l.message, l.saved_output, l.session_output);
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
         Err(e) => {

@@ -79,7 +79,10 @@ fn bash_completion_parses() {
                 "{shell}: {}",
                 String::from_utf8_lossy(&o.stderr)
             ),
-            Err(_) => println!("skipped: {shell} is not installed"),
+            Err(_) => support::skip(
+                &format!("completion syntax check ({shell})"),
+                &format!("{shell} is not installed"),
+            ),
         }
     }
 }

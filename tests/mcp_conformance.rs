@@ -28,10 +28,10 @@ fn scenario(name: &str) {
         "the conformance suite is not installed: run tests/support/setup (scripts/test does it)"
     );
     let Some(flags) = unshare() else {
-        println!(
-            "skipped: `unshare -n` is not permitted here, and the suite needs its own network"
+        return support::skip(
+            &format!("mcp conformance {name}"),
+            "`unshare -n` is not permitted here, and the suite needs its own network",
         );
-        return;
     };
     let out = Command::new("unshare")
         .args(&flags)

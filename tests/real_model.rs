@@ -24,16 +24,21 @@ fn start() -> Option<Server> {
     let python = support::root().join(".cache/venv/bin/python");
     if !python.exists() {
         if Command::new("python3").arg("--version").output().is_err() {
-            println!("skipped: python3 is not installed, so llama.cpp cannot be run");
+            support::skip(
+                "real_model",
+                "python3 is not installed, so llama.cpp cannot be run",
+            );
             return None;
         }
         panic!("the model server is not installed: run tests/support/setup");
     }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
+    let port = match TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(a) => a.port(),
+        Err(e) => {
+            support::skip("real_model", &format!("no free port on 127.0.0.1: {e}"));
+            return None;
+        }
+    };
     let child = Command::new(python)
         .arg(support::root().join("tests/support/llama_server.py"))
         .arg(port.to_string())

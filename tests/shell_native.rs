@@ -136,8 +136,8 @@ fn screen_reader_session_is_labelled_line_by_line() {
     }
 }
 
-/// wisp executes itself once to tune its heap (src/malloc.rs); the commands
-/// it runs must still see the environment exactly as the user set it.
+/// The commands wisp runs see the environment exactly as the user set it
+/// (wisp no longer re-executes itself with heap tunables).
 #[test]
 fn commands_see_the_users_environment_unchanged() {
     let mock = Aimock::start(json!([]));

@@ -7,7 +7,7 @@
 mod approve;
 mod client;
 mod history;
-mod rpc;
+pub(crate) mod rpc;
 mod session;
 mod updates;
 
@@ -24,7 +24,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 struct State {
@@ -54,20 +54,25 @@ async fn serve(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
             }
         }
     });
-    let (in_tx, mut in_rx) = mpsc::unbounded_channel::<String>();
+    let (in_tx, mut in_rx) = mpsc::unbounded_channel::<Incoming>();
     tokio::task::spawn_local(async move {
         let mut r = tokio::io::BufReader::new(tokio::io::stdin());
-        let mut buf = Vec::new();
+        let mut lines = crate::limits::Lines::new(crate::limits::message());
         loop {
-            buf.clear();
-            match r.read_until(b'\n', &mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buf).trim().to_string();
-                    if !line.is_empty() && in_tx.send(line).is_err() {
-                        break;
+            let msg = match crate::limits::next_line(&mut r, &mut lines).await {
+                Ok(None) | Err(_) => break,
+                Ok(Some(crate::limits::Owned::Line(l))) => {
+                    let line = String::from_utf8_lossy(&l);
+                    if line.trim().is_empty() {
+                        continue;
                     }
+                    rpc::parse(line.trim())
                 }
+                // Dropped unread: answered or failed by its id when one is visible.
+                Ok(Some(crate::limits::Owned::TooLong(o))) => rpc::too_long(&o),
+            };
+            if in_tx.send(msg).is_err() {
+                break;
             }
         }
     });
@@ -79,8 +84,8 @@ async fn serve(cli: Cli, settings: Settings, process_cwd: PathBuf) -> i32 {
         sessions: RefCell::new(HashMap::new()),
         client_caps: RefCell::new(Value::Null),
     });
-    while let Some(line) = in_rx.recv().await {
-        match rpc::parse(&line) {
+    while let Some(msg) = in_rx.recv().await {
+        match msg {
             Incoming::Request { id, method, params } => request(&state, id, &method, params),
             Incoming::Notification { method, params } => notification(&state, &method, &params),
             Incoming::Response { id, result } => state.conn.resolve(&id, result),

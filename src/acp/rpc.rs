@@ -85,6 +85,26 @@ pub fn parse(line: &str) -> Incoming {
     }
 }
 
+/// A message over the size limit, dropped unread. A request (its head names
+/// a method) is refused with its id; a response fails the request of wisp's
+/// it answers, so nothing waits for it forever.
+pub fn too_long(o: &crate::limits::Overlong) -> Incoming {
+    let why = crate::limits::too_long(&format!("a message of {} bytes", o.len));
+    let id = o.id().unwrap_or(Value::Null);
+    let is_request = String::from_utf8_lossy(&o.head).contains("\"method\"");
+    if !is_request && id.is_i64() {
+        return Incoming::Response {
+            id,
+            result: Err(json!({"code": INVALID_REQUEST, "message": why})),
+        };
+    }
+    Incoming::Invalid {
+        code: INVALID_REQUEST,
+        id,
+        why,
+    }
+}
+
 /// An error to send back for a request.
 #[derive(Debug)]
 pub struct RpcError {

@@ -11,7 +11,11 @@
 
 use super::jsonrpc::{self, Peer};
 use super::Conn;
+use crate::provider::http::read_capped;
 use crate::provider::sse;
+
+/// How long a response body may send nothing before it counts as broken.
+const BODY_IDLE: Duration = Duration::from_secs(120);
 use futures_util::StreamExt;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};
@@ -133,7 +137,10 @@ impl Http {
         };
         let status = resp.status();
         if !status.is_success() {
-            let body = resp.text().await.unwrap_or_default();
+            let body = read_capped(resp, crate::limits::message(), BODY_IDLE)
+                .await
+                .map(|(b, _)| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             let why = crate::provider::one_line(&body);
             return self.fail(&msg, format!("HTTP {}: {why}", status.as_u16()));
         }
@@ -161,8 +168,16 @@ impl Http {
             if let Some(id) = want.filter(|_| !end.answered) {
                 self.resume(&msg, id, end).await;
             }
-        } else if let Ok(bytes) = resp.bytes().await {
-            if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+        } else if let Ok((bytes, whole)) =
+            read_capped(resp, crate::limits::message(), BODY_IDLE).await
+        {
+            if !whole {
+                let why = format!(
+                    "the answer ({} read)",
+                    crate::limits::human(bytes.len() as u64)
+                );
+                self.fail(&msg, crate::limits::too_long(&why));
+            } else if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
                 self.deliver(v, initializing);
             } else if msg.get("id").is_some() && !bytes.is_empty() {
                 self.fail(&msg, "the server answered with something not JSON".into());
@@ -205,6 +220,17 @@ impl Http {
             let done = match chunk {
                 Some(Ok(bytes)) => {
                     parser.feed(&bytes, &mut |e| found.push(e.data));
+                    if std::mem::take(&mut parser.too_long) {
+                        // The event over the limit was dropped: fail the request it answered.
+                        if let Some(id) = want {
+                            let why = crate::limits::too_long("an event of the answer");
+                            self.peer.incoming(serde_json::json!({
+                                "jsonrpc": "2.0", "id": id,
+                                "error": {"code": -32603, "message": why},
+                            }));
+                            answered = true;
+                        }
+                    }
                     false
                 }
                 _ => {

@@ -11,7 +11,7 @@ pub mod command;
 pub mod config;
 mod handshake;
 mod http;
-mod jsonrpc;
+pub(crate) mod jsonrpc;
 mod legacy_sse;
 pub mod prompts;
 mod stdio;

@@ -4,11 +4,12 @@
 
 use super::jsonrpc::{self, Peer};
 use super::Conn;
+use crate::limits::{next_line, Lines, Overlong, Owned};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::sync::oneshot;
 
 pub fn log_path(name: &str) -> PathBuf {
@@ -86,7 +87,8 @@ pub async fn connect(
     let reader_peer: Arc<Peer> = peer.clone();
     tokio::spawn(async move {
         let peer = reader_peer;
-        let mut lines = BufReader::new(stdout).lines();
+        let mut reader = BufReader::new(stdout);
+        let mut lines = Lines::new(crate::limits::message());
         loop {
             tokio::select! {
                 _ = &mut stop_rx => {
@@ -94,8 +96,9 @@ pub async fn connect(
                     peer.close("stopped");
                     return;
                 }
-                line = lines.next_line() => match line {
-                    Ok(Some(l)) => {
+                line = next_line(&mut reader, &mut lines) => match line {
+                    Ok(Some(Owned::Line(l))) => {
+                        let l = String::from_utf8_lossy(&l);
                         let l = l.trim();
                         if l.is_empty() {
                             continue;
@@ -107,6 +110,7 @@ pub async fn connect(
                             Err(_) => peer.garbage(l),
                         }
                     }
+                    Ok(Some(Owned::TooLong(o))) => too_long(&peer, &o),
                     Ok(None) | Err(_) => break,
                 }
             }
@@ -129,4 +133,19 @@ pub async fn connect(
         notices,
         _stop: stop_tx,
     })
+}
+
+/// A message over the size limit was dropped unread: the request it answers
+/// (when its id can be seen at either end) fails with an error naming the
+/// limit, instead of waiting for its timeout; the server stays connected.
+fn too_long(peer: &Peer, o: &Overlong) {
+    let why = crate::limits::too_long(&format!("a message of {} bytes", o.len));
+    match o.id() {
+        Some(id) => peer.incoming(serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "error": {"code": -32603, "message": why},
+        })),
+        None => peer.garbage(&why),
+    }
 }

@@ -55,7 +55,7 @@ impl Http {
             }
             let err = match req.send().await {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
-                Ok(resp) => status_error(provider, resp).await,
+                Ok(resp) => status_error(provider, resp, self.idle_timeout).await,
                 Err(e) => connect_error(provider, url, &e),
             };
             match self.retry.delay(attempt, &err) {
@@ -94,12 +94,16 @@ impl Http {
             .await
             .map_err(|e| connect_error(provider, url, &e))?;
         if !resp.status().is_success() {
-            return Err(status_error(provider, resp).await);
+            return Err(status_error(provider, resp, self.idle_timeout).await);
         }
-        let bytes = resp
-            .bytes()
+        let max = crate::limits::message();
+        let (bytes, whole) = read_capped(resp, max, self.idle_timeout)
             .await
-            .map_err(|e| ProviderError::new(provider, e.to_string()))?;
+            .map_err(|e| ProviderError::new(provider, e))?;
+        if !whole {
+            let what = format!("the answer from {url}");
+            return Err(ProviderError::new(provider, crate::limits::too_long(&what)));
+        }
         serde_json::from_slice(&bytes)
             .map_err(|e| ProviderError::new(provider, format!("bad JSON from {url}: {e}")))
     }
@@ -156,14 +160,48 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     last
 }
 
-async fn status_error(provider: &'static str, resp: reqwest::Response) -> ProviderError {
+/// Reads a body up to `max` bytes: the bytes and whether that was all of it.
+/// Stops at the limit rather than holding whatever a server sends.
+pub async fn read_capped(
+    resp: reqwest::Response,
+    max: usize,
+    idle: Duration,
+) -> Result<(Vec<u8>, bool), String> {
+    let mut stream = resp.bytes_stream();
+    let mut out = Vec::new();
+    loop {
+        match tokio::time::timeout(idle, stream.next()).await {
+            Err(_) => return Err(format!("no data for {}s", idle.as_secs())),
+            Ok(None) => return Ok((out, true)),
+            Ok(Some(Err(e))) => return Err(error_chain(&e)),
+            Ok(Some(Ok(b))) => {
+                if out.len() + b.len() > max {
+                    let room = max - out.len();
+                    out.extend_from_slice(&b[..room]);
+                    return Ok((out, false));
+                }
+                out.extend_from_slice(&b);
+            }
+        }
+    }
+}
+
+async fn status_error(
+    provider: &'static str,
+    resp: reqwest::Response,
+    idle: Duration,
+) -> ProviderError {
     let status = resp.status().as_u16();
     let retry_after = resp
         .headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .and_then(parse_retry_after);
-    let body = resp.text().await.unwrap_or_default();
+    // Only its message is wanted: a body over the limit is cut, not refused.
+    let body = read_capped(resp, crate::limits::message(), idle)
+        .await
+        .map(|(b, _)| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let mut err = ProviderError::new(provider, error_message(&body, status));
     err.status = Some(status);
     err.retryable = retryable_status(status) || body.contains("overloaded_error");

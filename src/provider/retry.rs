@@ -44,13 +44,15 @@ impl Policy {
     }
 }
 
+/// Longest `Retry-After` taken as given; the policy's `max` caps it further.
+const RETRY_AFTER_CEILING: f64 = 86_400.0;
+
 /// Parses a `Retry-After` header: seconds (HTTP dates are rare from model APIs).
+/// Negative, NaN and unparsable values are ignored (backoff applies); huge
+/// ones (`1e20`, `inf`) are clamped rather than trusted.
 pub fn parse_retry_after(v: &str) -> Option<Duration> {
-    v.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|s| *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    let secs = v.trim().parse::<f64>().ok().filter(|s| *s >= 0.0)?;
+    Duration::try_from_secs_f64(secs.min(RETRY_AFTER_CEILING)).ok()
 }
 
 /// Whether an HTTP status is worth retrying.
@@ -90,5 +92,17 @@ mod tests {
         assert_eq!(d, Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn absurd_retry_after_is_clamped_or_ignored() {
+        let p = Policy::default();
+        for v in ["1e20", "inf", "+inf", "1e308", "18446744073709551616"] {
+            let d = parse_retry_after(v).expect(v);
+            assert_eq!(p.delay(1, &err(true, Some(d))), Some(p.max), "{v}");
+        }
+        for v in ["-1", "-inf", "NaN", "-0.5", ""] {
+            assert_eq!(parse_retry_after(v), None, "{v}");
+        }
     }
 }

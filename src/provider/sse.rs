@@ -1,7 +1,10 @@
 //! Server-Sent Events: splits a byte stream into events, whatever the chunking.
 //!
 //! Bytes are buffered until a full line is present, so an event split at any
-//! byte (even inside a UTF-8 sequence) comes out whole.
+//! byte (even inside a UTF-8 sequence) comes out whole. A line or an event
+//! over the size limit is dropped as it streams and flagged in `too_long`.
+
+use crate::limits::{Lines, Piece};
 
 /// One event: its `event:` name (empty when absent) and its joined `data:` lines.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -10,48 +13,83 @@ pub struct Event {
     pub data: String,
 }
 
-#[derive(Default)]
 pub struct Parser {
-    buf: Vec<u8>,
+    lines: Lines,
+    max: usize,
     event: String,
     data: String,
     has_data: bool,
+    /// The event being read went over the size limit: its data is dropped.
+    dropping: bool,
+    /// Set when a line or an event was over the limit and dropped; the
+    /// reader decides whether that ends the stream.
+    pub too_long: bool,
     /// The last `id:` seen and the last `retry:` (ms), for a client that
     /// resumes a stream (MCP's streamable HTTP).
     pub last_id: Option<String>,
     pub retry: Option<u64>,
 }
 
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Parser {
+    /// A parser holding at most `limits::message()` bytes of a line or an event.
     pub fn new() -> Self {
-        Self::default()
+        Self::with_limit(crate::limits::message())
+    }
+
+    pub fn with_limit(max: usize) -> Self {
+        Parser {
+            lines: Lines::new(max),
+            max,
+            event: String::new(),
+            data: String::new(),
+            has_data: false,
+            dropping: false,
+            too_long: false,
+            last_id: None,
+            retry: None,
+        }
     }
 
     /// Feeds bytes; calls `on_event` for each event completed by them.
     pub fn feed(&mut self, bytes: &[u8], on_event: &mut dyn FnMut(Event)) {
-        self.buf.extend_from_slice(bytes);
-        let mut start = 0;
-        while let Some(pos) = self.buf[start..].iter().position(|&b| b == b'\n') {
-            let end = start + pos;
-            let mut line = &self.buf[start..end];
-            if line.last() == Some(&b'\r') {
-                line = &line[..line.len() - 1];
-            }
-            let line = String::from_utf8_lossy(line).into_owned();
-            start = end + 1;
-            self.line(&line, on_event);
-        }
-        self.buf.drain(..start);
+        let mut lines = std::mem::replace(&mut self.lines, Lines::new(0));
+        lines.feed(bytes, &mut |p| {
+            self.piece(p, on_event);
+            true
+        });
+        self.lines = lines;
     }
 
     /// Ends the stream: an event not followed by a blank line still counts.
     pub fn finish(&mut self, on_event: &mut dyn FnMut(Event)) {
-        if !self.buf.is_empty() {
-            let rest = std::mem::take(&mut self.buf);
-            let line = String::from_utf8_lossy(&rest).into_owned();
-            self.line(line.trim_end_matches('\r'), on_event);
+        let mut lines = std::mem::replace(&mut self.lines, Lines::new(0));
+        if let Some(p) = lines.finish() {
+            self.piece(p, on_event);
         }
+        lines.clear();
+        self.lines = lines;
         self.dispatch(on_event);
+    }
+
+    fn piece(&mut self, p: Piece<'_>, on_event: &mut dyn FnMut(Event)) {
+        match p {
+            Piece::Line(bytes) => {
+                let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+                let line = String::from_utf8_lossy(bytes);
+                self.line(&line, on_event);
+            }
+            Piece::TooLong(_) => {
+                self.too_long = true;
+                self.dropping = true;
+                self.data = String::new();
+            }
+        }
     }
 
     fn line(&mut self, line: &str, on_event: &mut dyn FnMut(Event)) {
@@ -71,7 +109,14 @@ impl Parser {
         };
         match field {
             "event" => self.event = value.to_string(),
+            "data" if self.dropping => {}
             "data" => {
+                if self.data.len() + value.len() + 1 > self.max {
+                    self.too_long = true;
+                    self.dropping = true;
+                    self.data = String::new();
+                    return;
+                }
                 if self.has_data {
                     self.data.push('\n');
                 }
@@ -85,7 +130,10 @@ impl Parser {
     }
 
     fn dispatch(&mut self, on_event: &mut dyn FnMut(Event)) {
-        if self.has_data {
+        if self.dropping {
+            self.dropping = false;
+            self.data.clear();
+        } else if self.has_data {
             on_event(Event {
                 event: std::mem::take(&mut self.event),
                 data: std::mem::take(&mut self.data),

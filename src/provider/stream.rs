@@ -5,6 +5,7 @@
 use super::http::Http;
 use super::sse;
 use super::{DeltaSink, ProviderError};
+use crate::limits::{Lines, Piece};
 
 /// Turns a provider's stream payloads into deltas and, at the end, a reply.
 pub trait Decoder {
@@ -20,20 +21,36 @@ pub enum Framing {
     Lines,
 }
 
-/// Splits body bytes into payloads and hands them to a decoder.
+/// Splits body bytes into payloads and hands them to a decoder, holding at
+/// most `limits::message()` bytes of one: a longer payload ends the stream
+/// with an error naming the limit.
 pub struct Splitter {
     framing: Framing,
+    provider: &'static str,
     sse: sse::Parser,
-    buf: Vec<u8>,
+    lines: Lines,
 }
 
 impl Splitter {
-    pub fn new(framing: Framing) -> Self {
+    pub fn new(framing: Framing, provider: &'static str) -> Self {
+        Self::with_limit(framing, provider, crate::limits::message())
+    }
+
+    pub fn with_limit(framing: Framing, provider: &'static str, max: usize) -> Self {
         Splitter {
             framing,
-            sse: sse::Parser::new(),
-            buf: Vec::new(),
+            provider,
+            sse: sse::Parser::with_limit(max),
+            lines: Lines::new(max),
         }
+    }
+
+    fn too_long(&self) -> ProviderError {
+        let what = match self.framing {
+            Framing::Sse => "a stream event",
+            Framing::Lines => "a stream line",
+        };
+        ProviderError::new(self.provider, crate::limits::too_long(what))
     }
 
     /// Feeds bytes; stops at the first payload the decoder rejects.
@@ -43,31 +60,32 @@ impl Splitter {
         dec: &mut dyn Decoder,
         sink: &mut DeltaSink<'_>,
     ) -> Result<(), ProviderError> {
+        let mut failure = None;
         match self.framing {
             Framing::Sse => {
-                let mut failure = None;
                 self.sse
                     .feed(bytes, &mut |ev| deliver(&ev.data, dec, sink, &mut failure));
-                failure.map_or(Ok(()), Err)
+                if self.sse.too_long && failure.is_none() {
+                    failure = Some(self.too_long());
+                }
             }
             Framing::Lines => {
-                self.buf.extend_from_slice(bytes);
-                let mut start = 0;
-                let mut result = Ok(());
-                while let Some(pos) = self.buf[start..].iter().position(|&b| b == b'\n') {
-                    let line = String::from_utf8_lossy(&self.buf[start..start + pos]).into_owned();
-                    start += pos + 1;
-                    if !line.trim().is_empty() {
-                        result = dec.payload(line.trim(), sink);
-                        if result.is_err() {
-                            break;
+                let mut over = false;
+                self.lines.feed(bytes, &mut |p| {
+                    match p {
+                        Piece::Line(l) => {
+                            deliver(&String::from_utf8_lossy(l), dec, sink, &mut failure)
                         }
+                        Piece::TooLong(_) => over = true,
                     }
+                    failure.is_none() && !over
+                });
+                if over && failure.is_none() {
+                    failure = Some(self.too_long());
                 }
-                self.buf.drain(..start);
-                result
             }
         }
+        failure.map_or(Ok(()), Err)
     }
 
     /// The body ended: delivers a last payload not followed by a newline,
@@ -80,9 +98,22 @@ impl Splitter {
     ) -> Result<(), ProviderError> {
         let mut last = None;
         match self.framing {
-            Framing::Sse => self.sse.finish(&mut |ev| last = Some(ev.data)),
+            Framing::Sse => {
+                self.sse.finish(&mut |ev| last = Some(ev.data));
+                if self.sse.too_long {
+                    return Err(self.too_long());
+                }
+            }
             Framing::Lines => {
-                last = Some(String::from_utf8_lossy(&std::mem::take(&mut self.buf)).into_owned())
+                let piece = self.lines.finish().map(crate::limits::Owned::from);
+                self.lines.clear();
+                match piece {
+                    Some(crate::limits::Owned::Line(l)) => {
+                        last = Some(String::from_utf8_lossy(&l).into_owned())
+                    }
+                    Some(crate::limits::Owned::TooLong(_)) => return Err(self.too_long()),
+                    None => {}
+                }
             }
         }
         match last {
@@ -101,7 +132,7 @@ fn deliver(
     failure: &mut Option<ProviderError>,
 ) {
     if failure.is_none() && !data.trim().is_empty() {
-        if let Err(e) = dec.payload(data, sink) {
+        if let Err(e) = dec.payload(data.trim(), sink) {
             *failure = Some(e);
         }
     }
@@ -116,7 +147,7 @@ pub async fn read(
     dec: &mut dyn Decoder,
     sink: &mut DeltaSink<'_>,
 ) -> Result<(), ProviderError> {
-    let mut split = Splitter::new(framing);
+    let mut split = Splitter::new(framing, provider);
     http.read_stream(provider, resp, &mut |bytes| split.feed(bytes, dec, sink))
         .await?;
     split.finish(dec, sink)
@@ -146,7 +177,7 @@ pub fn feed_chunks(
             shown.push_str(t)
         }
     };
-    let mut split = Splitter::new(framing);
+    let mut split = Splitter::new(framing, "test");
     let mut result = Ok(());
     for c in chunks {
         result = split.feed(c, dec, &mut sink);

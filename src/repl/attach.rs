@@ -3,35 +3,18 @@
 //! prompt; `@path` in a prompt attaches that file.
 
 use crate::agent::conversation::Block;
-use crate::tools::{cap_head_tail, resolve_path};
+use crate::tools::{cap_head_tail, resolve_path, ToolCtx};
 use std::path::Path;
-use std::process::Stdio;
 
 /// Most bytes of a command's output or an attached text file sent to the model.
 const LIMIT: usize = 30_000;
 
-/// Runs `command` with the `bash` tool's shell in `cwd`; returns its
-/// combined output and exit code.
-pub async fn run_shell(command: &str, cwd: &Path) -> (String, Option<i32>) {
-    // stderr joins stdout before the command, on a line of its own, so
-    // nothing the command ends with (a comment, a `\`) can swallow it.
-    let out = tokio::process::Command::new(crate::tools::shell())
-        .arg("-c")
-        .arg(format!("exec 2>&1\n{command}"))
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await;
-    match out {
-        Ok(o) => (
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            o.status.code(),
-        ),
-        Err(e) => (format!("could not run: {e}\n"), None),
-    }
+/// Runs `command` through the `bash` tool's runner (process group, timeout,
+/// Ctrl-C, output cap); returns its combined output and exit code.
+pub async fn run_shell(command: &str, ctx: &ToolCtx) -> (String, Option<i32>) {
+    // Boxed: the runner's state (its read buffers) would otherwise be part of
+    // the REPL's future, costing stack and heap from start-up on.
+    Box::pin(crate::tools::run_user(command, ctx)).await
 }
 
 /// The note the model gets about a command the user ran.
@@ -135,9 +118,36 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn stderr_is_kept_even_after_a_trailing_comment() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (out, code) = run_shell("echo to-stderr >&2 # a note", dir.path()).await;
+        let ctx = ToolCtx::new(dir.path().to_path_buf());
+        let (out, code) = run_shell("echo to-stderr >&2 # a note", &ctx).await;
         assert_eq!(out, "to-stderr\n");
         assert_eq!(code, Some(0));
+        let (_, code) = run_shell("exit 3", &ctx).await;
+        assert_eq!(code, Some(3));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn output_is_capped_and_ctrl_c_kills_the_group() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut ctx = ToolCtx::new(dir.path().to_path_buf());
+        ctx.max_output = 2_000;
+        let (out, _) = run_shell("seq 1 1000000", &ctx).await;
+        assert!(out.len() < 2_500, "{}", out.len());
+        assert!(out.contains("bytes omitted"), "{out}");
+        let cancel = ctx.cancel.clone();
+        let started = std::time::Instant::now();
+        let ((out, code), ()) = tokio::join!(
+            run_shell("(sleep 1; touch marker) & sleep 30", &ctx),
+            async {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                cancel.cancel();
+            }
+        );
+        assert!(started.elapsed().as_secs() < 5);
+        assert!(out.contains("cancelled by user"), "{out}");
+        assert_ne!(code, Some(0));
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert!(!dir.path().join("marker").exists(), "the group was killed");
     }
 
     #[tokio::test(flavor = "current_thread")]

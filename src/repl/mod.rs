@@ -191,7 +191,11 @@ impl Repl {
             return commands::dispatch(self, name, args).await;
         }
         if let Some(cmd) = line.strip_prefix('!') {
-            let (out, code) = attach::run_shell(cmd.trim(), &self.agent.ctx.cwd).await;
+            // Ctrl-C stops the command (its whole process group), not wisp.
+            self.agent.ctx.cancel.reset();
+            self.busy.store(true, Ordering::SeqCst);
+            let (out, code) = attach::run_shell(cmd.trim(), &self.agent.ctx).await;
+            self.busy.store(false, Ordering::SeqCst);
             render::println(out.trim_end());
             if code != Some(0) {
                 self.renderer.note(&format!(

@@ -250,7 +250,12 @@ impl Session {
     }
 
     async fn flush(&mut self) {
-        if self.pending.is_empty() || self.broken {
+        if self.broken {
+            // Not saving any more: do not let unwritten events pile up in memory.
+            self.pending = String::new();
+            return;
+        }
+        if self.pending.is_empty() {
             return;
         }
         let mut text = std::mem::take(&mut self.pending);

@@ -1,6 +1,7 @@
 //! The `bash` tool: runs a shell command in its own process group, with a
 //! timeout, cancellation, and one capped buffer for stdout and stderr.
 
+use super::spill::Spill;
 use super::util::{first_line, opt_u64, req_str};
 use super::{Tool, ToolCtx, ToolKind, ToolOutput};
 use futures_util::future::LocalBoxFuture;
@@ -179,51 +180,15 @@ impl Capture {
     }
 }
 
-/// The whole output of a command too long for the model, written to a file
-/// in the session's folder as it streams, so the model can read it back.
-struct Spill {
-    dir: Option<std::path::PathBuf>,
-    file: Option<(tokio::fs::File, std::path::PathBuf)>,
-}
-
+/// Saves a chunk: the file starts when the output first overflows
+/// (everything before is still held whole), then takes each chunk.
 impl Spill {
-    /// Takes a chunk: starts the file when the output first overflows
-    /// (everything before is still held whole), then appends to it.
     async fn take(&mut self, cap: &mut Capture, chunk: &[u8]) {
-        use tokio::io::AsyncWriteExt;
-        if self.file.is_none() && cap.would_overflow(chunk.len()) {
-            if let Some(dir) = self.dir.take() {
-                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let path = dir.join(format!("bash-{}-{n}.txt", std::process::id()));
-                let opened = async {
-                    crate::private::dir_async(&dir).await?;
-                    let mut f = crate::private::options_async()
-                        .create(true)
-                        .write(true)
-                        .truncate(true)
-                        .open(&path)
-                        .await?;
-                    f.write_all(&crate::redact::bytes(&cap.so_far())).await?;
-                    Ok::<_, std::io::Error>(f)
-                }
-                .await;
-                self.file = opened.ok().map(|f| (f, path));
-            }
+        if !self.started() && cap.would_overflow(chunk.len()) {
+            self.start(&cap.so_far()).await;
         }
         cap.push(chunk);
-        if let Some((f, _)) = &mut self.file {
-            if f.write_all(&crate::redact::bytes(chunk)).await.is_err() {
-                self.file = None;
-            }
-        }
-    }
-
-    async fn path(mut self) -> Option<std::path::PathBuf> {
-        use tokio::io::AsyncWriteExt;
-        let (mut f, path) = self.file.take()?;
-        f.flush().await.ok()?;
-        Some(path)
+        self.write(chunk).await;
     }
 }
 
@@ -275,10 +240,7 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     };
 
     let mut cap = Capture::new(ctx.max_output.saturating_sub(STATUS_ROOM).max(200));
-    let mut spill = Spill {
-        dir: ctx.spill_dir.clone(),
-        file: None,
-    };
+    let mut spill = Spill::new(ctx.spill_dir.clone());
     let (mut out_open, mut err_open) = (true, true);
     let (mut b1, mut b2) = ([0u8; 8192], [0u8; 8192]);
     let deadline = Instant::now() + Duration::from_millis(timeout_ms);
@@ -374,16 +336,9 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     }
     tail.push_str(&exit_line(status));
 
-    let total = cap.total;
     let mut content = cap.finish();
-    if let Some(path) = spill.path().await {
-        tail.insert_str(
-            0,
-            &format!(
-                "[the full output ({total} bytes) is saved in {}; read it with offset and limit]\n",
-                path.display()
-            ),
-        );
+    if let Some(note) = spill.finish().await {
+        tail.insert_str(0, &format!("{note}\n"));
     }
     if content.is_empty() {
         content.push_str("(no output)");
@@ -398,6 +353,25 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         diff: None,
         images: Vec::new(),
     })
+}
+
+/// Runs a command the user typed (`!cmd`) exactly as the tool runs one: its
+/// own process group, the default timeout, Ctrl-C through `ctx.cancel`, the
+/// output cap and the saved file. Returns the output and the exit code.
+pub async fn run_user(command: &str, ctx: &ToolCtx) -> (String, Option<i32>) {
+    let out = match run(&json!({ "command": command }), ctx).await {
+        Ok(o) | Err(o) => o.content,
+    };
+    match out.rsplit_once('\n') {
+        Some((body, last)) if last.starts_with("exit code: ") => {
+            let code: String = last["exit code: ".len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            (format!("{body}\n"), code.parse().ok())
+        }
+        _ => (out, None),
+    }
 }
 
 /// Reads what is left in the pipes for a short while.

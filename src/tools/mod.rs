@@ -11,6 +11,7 @@ mod grep;
 mod grep_file;
 mod read;
 pub mod skill;
+mod spill;
 mod update_plan;
 mod util;
 mod write;
@@ -21,7 +22,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-pub use bash::shell;
+pub use bash::{run_user, shell};
 pub use util::{cap_head_tail, resolve_path};
 
 /// What a tool does, in ACP's vocabulary; permissions and display use it.

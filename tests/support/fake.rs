@@ -13,6 +13,9 @@ pub enum Part {
     Sleep(u64),
     /// Drop the connection here, before the body is complete.
     Cut,
+    /// Raw bytes (not necessarily UTF-8), sent `n` times: a huge body
+    /// without holding it whole.
+    Bytes(Vec<u8>, usize),
 }
 
 pub struct Reply {
@@ -105,6 +108,16 @@ impl Fake {
                     match part {
                         Part::Data(d) => {
                             let _ = conn.write_all(format!("{:x}\r\n{d}\r\n", d.len()).as_bytes());
+                            let _ = conn.flush();
+                        }
+                        Part::Bytes(b, n) => {
+                            for _ in 0..n {
+                                let _ = conn.write_all(format!("{:x}\r\n", b.len()).as_bytes());
+                                let _ = conn.write_all(&b);
+                                if conn.write_all(b"\r\n").is_err() {
+                                    break;
+                                }
+                            }
                             let _ = conn.flush();
                         }
                         Part::Sleep(ms) => std::thread::sleep(Duration::from_millis(ms)),
