@@ -39,7 +39,7 @@ impl Approver for AskUser {
             }
             render::println(&render::approval::shown(req, render::width(), self.styled));
             render::println(&format!(
-                "[a]lways allows {} for this session",
+                "ask: [a]lways allows {} for this session",
                 render::safe::line(req.always)
             ));
             let mut tries = 0;
