@@ -14,6 +14,7 @@ mod prompts;
 mod provider;
 mod render;
 mod repl;
+mod sandbox;
 mod session;
 mod tools;
 mod trust;

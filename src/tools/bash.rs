@@ -256,6 +256,10 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         .env("GIT_TERMINAL_PROMPT", "0")
         .process_group(0)
         .kill_on_drop(true);
+    // Every command run for the model passes here: secrets out, sandbox on.
+    let sandbox = crate::sandbox::apply(&mut cmd, &ctx.sandbox, &ctx.cwd)
+        .await
+        .map_err(ToolOutput::err)?;
     let mut child = cmd
         .spawn()
         .map_err(|e| ToolOutput::err(format!("failed to start {}: {e}", shell().display())))?;
@@ -367,10 +371,11 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     if background_killed {
         tail.push_str("[background processes still holding the output were killed]\n");
     }
-    tail.push_str(&exit_line(status));
-
     let total = cap.total;
     let mut content = cap.finish();
+    let failed = is_error || !status.is_some_and(|s| s.success());
+    tail.push_str(&sandbox.finish(&content, failed).await);
+    tail.push_str(&exit_line(status));
     if let Some(path) = spill.path().await {
         tail.insert_str(
             0,
