@@ -43,6 +43,18 @@ pub struct File {
     pub prices: BTreeMap<String, crate::provider::pricing::Price>,
     /// Short names for provider and model pairs: `/model fast`.
     pub aliases: BTreeMap<String, Alias>,
+    /// `[sandbox]`: how commands run for the model are contained.
+    pub sandbox: SandboxFile,
+}
+
+/// `[sandbox] mode = "workspace-write", writable = [...], network = false, env_passthrough = [...]`.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxFile {
+    pub mode: Option<String>,
+    pub writable: Vec<String>,
+    pub network: Option<bool>,
+    pub env_passthrough: Vec<String>,
 }
 
 /// `[aliases.fast] provider = "openrouter", model = "openai/gpt-4.1-mini"`.
@@ -91,6 +103,44 @@ pub struct Settings {
     pub plain: bool,
     pub prices: BTreeMap<String, crate::provider::pricing::Price>,
     pub aliases: BTreeMap<String, Alias>,
+    pub sandbox: crate::sandbox::SandboxPolicy,
+}
+
+/// The sandbox from `--sandbox`, `WISP_SANDBOX` and `[sandbox]`.
+pub fn sandbox_policy(
+    file: &SandboxFile,
+    cli: &Cli,
+) -> Result<crate::sandbox::SandboxPolicy, String> {
+    use crate::sandbox::Mode;
+    let (name, from) = match (&cli.sandbox, env("WISP_SANDBOX"), &file.mode) {
+        (Some(m), _, _) => (m.clone(), "--sandbox"),
+        (None, Some(m), _) => (m, "WISP_SANDBOX"),
+        (None, None, Some(m)) => (m.clone(), "[sandbox] mode"),
+        (None, None, None) => ("workspace-write".into(), ""),
+    };
+    let mode = Mode::parse(&name).ok_or_else(|| {
+        format!("{from}: unknown sandbox mode `{name}` (workspace-write, read-only, off)")
+    })?;
+    let mut writable = Vec::new();
+    for w in &file.writable {
+        let p = match w.strip_prefix("~/") {
+            Some(rest) => crate::paths::home().join(rest),
+            None => std::path::PathBuf::from(w),
+        };
+        if !p.is_absolute() {
+            return Err(format!(
+                "[sandbox] writable: `{w}` is not an absolute path (or ~/...)"
+            ));
+        }
+        writable.push(p);
+    }
+    Ok(crate::sandbox::SandboxPolicy {
+        mode,
+        writable,
+        network: file.network.unwrap_or(false),
+        env_passthrough: file.env_passthrough.clone(),
+        secret_vars: Vec::new(),
+    })
 }
 
 fn env(name: &str) -> Option<String> {
@@ -168,6 +218,7 @@ impl Settings {
             })?,
             None => ProviderId::Ollama,
         };
+        let sandbox = sandbox_policy(&file.sandbox, cli)?;
         let mut s = Settings {
             provider,
             provider_defaulted,
@@ -202,6 +253,7 @@ impl Settings {
             plain: file.plain.unwrap_or(false),
             prices: file.prices,
             aliases: file.aliases,
+            sandbox,
         };
         s.allow.extend(cli.allow.iter().cloned());
         let model = cli

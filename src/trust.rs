@@ -68,11 +68,53 @@ pub fn load(root: &Path, current: &Settings) -> Result<Option<ProjectConfig>, St
     if file.provider.is_some() {
         raises.push("provider choice".into());
     }
+    if let Some(m) = &file.sandbox.mode {
+        if crate::sandbox::Mode::parse(m).is_none() {
+            return Err(format!("{}: unknown sandbox mode `{m}`", path.display()));
+        }
+    }
+    crate::config::sandbox_policy(&file.sandbox, &Default::default())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    raises.extend(sandbox_raises(&file.sandbox, &current.sandbox));
     Ok(Some(ProjectConfig {
         file,
         hash: hash(&bytes),
         raises,
     }))
+}
+
+/// Sandbox modes from strictest to loosest.
+fn sandbox_rank(m: crate::sandbox::Mode) -> u8 {
+    use crate::sandbox::Mode;
+    match m {
+        Mode::ReadOnly => 0,
+        Mode::WorkspaceWrite => 1,
+        Mode::Off => 2,
+    }
+}
+
+/// What a project's `[sandbox]` would loosen: a looser mode, more writable
+/// roots, the network, secret variables passed through.
+fn sandbox_raises(
+    f: &crate::config::SandboxFile,
+    cur: &crate::sandbox::SandboxPolicy,
+) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(m) = f.mode.as_deref().and_then(crate::sandbox::Mode::parse) {
+        if sandbox_rank(m) > sandbox_rank(cur.mode) {
+            v.push(format!("sandbox {}", m.as_str()));
+        }
+    }
+    v.extend(f.writable.iter().map(|w| format!("sandbox writable {w}")));
+    if f.network == Some(true) && !cur.network {
+        v.push("sandbox network".into());
+    }
+    v.extend(
+        f.env_passthrough
+            .iter()
+            .map(|e| format!("sandbox env_passthrough {e}")),
+    );
+    v
 }
 
 /// Answers remembered per project path and file hash, one line each, in a
@@ -120,7 +162,23 @@ pub fn apply(s: &mut Settings, pc: ProjectConfig, trusted: bool) {
             s.mode = m;
         }
     }
+    if let Some(m) = f
+        .sandbox
+        .mode
+        .as_deref()
+        .and_then(crate::sandbox::Mode::parse)
+    {
+        if trusted || sandbox_rank(m) <= sandbox_rank(s.sandbox.mode) {
+            s.sandbox.mode = m;
+        }
+    }
     if trusted {
+        let sb = &mut s.sandbox;
+        if let Ok(p) = crate::config::sandbox_policy(&f.sandbox, &Default::default()) {
+            sb.writable.extend(p.writable);
+            sb.network |= p.network;
+            sb.env_passthrough.extend(p.env_passthrough);
+        }
         s.allow.extend(f.allow);
         s.safe_commands.extend(f.safe_commands);
         for (k, v) in f.providers {

@@ -353,6 +353,10 @@ async fn open(
         call_terminal.clone(),
     );
     if let Some(e) = editor {
+        // Commands the editor's terminal runs are beyond wisp's sandbox.
+        if e.terminal {
+            agent.policy.sandboxed = false;
+        }
         agent.ctx.client = Some(Rc::new(e));
     }
     let mode = agent.policy.mode;

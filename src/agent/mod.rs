@@ -80,6 +80,11 @@ pub enum Approval {
 /// Answers approval requests; supplied by the front end.
 pub trait Approver {
     fn ask<'a>(&'a mut self, req: &'a ApprovalRequest<'a>) -> LocalBoxFuture<'a, Approval>;
+    /// The sandbox stopped `command`: may it run again outside? Only a
+    /// person can say yes; without one (`-p`, scripts) the answer is no.
+    fn escalate<'a>(&'a mut self, _command: &'a str) -> LocalBoxFuture<'a, bool> {
+        Box::pin(async { false })
+    }
 }
 
 /// How a step ended.
@@ -400,14 +405,48 @@ impl Agent {
         let cancel = self.ctx.cancel.clone();
         let snap = crate::session::undo::snapshot(name, input, &self.ctx.cwd).await;
         let run = tool.run(input, &self.ctx);
-        let res = tokio::select! {
+        let mut res = tokio::select! {
             out = run => (out, StepOutcome::WantsMore),
             _ = cancel.cancelled() => (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled),
         };
+        if let Some(again) = self.escalate(&tool, input, &res.0, approver).await {
+            res = again;
+        }
         if let (Some(snap), Some(s)) = (snap, &mut self.session) {
             s.undo.record(snap).await;
         }
         res
+    }
+
+    /// When the sandbox stopped a command, offers the user to run it again
+    /// outside; the result then holds both runs.
+    async fn escalate(
+        &self,
+        tool: &Rc<dyn Tool>,
+        input: &Value,
+        first: &ToolOutput,
+        approver: &mut dyn Approver,
+    ) -> Option<(ToolOutput, StepOutcome)> {
+        let command = input.get("command").and_then(Value::as_str)?;
+        if tool.kind() != ToolKind::Execute || !first.content.contains(crate::sandbox::REFUSED) {
+            return None;
+        }
+        if !approver.escalate(command).await {
+            return None;
+        }
+        let mut ctx = self.ctx.clone();
+        ctx.sandbox.mode = crate::sandbox::Mode::Off;
+        let cancel = self.ctx.cancel.clone();
+        let run = tool.run(input, &ctx);
+        let (second, outcome) = tokio::select! {
+            out = run => (out, StepOutcome::WantsMore),
+            _ = cancel.cancelled() => (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled),
+        };
+        let content = format!(
+            "{}\n[the user let it run again outside the sandbox:]\n{}",
+            first.content, second.content
+        );
+        Some((ToolOutput { content, ..second }, outcome))
     }
 
     /// Head and tail of a long output for the model; the whole of it saved

@@ -88,6 +88,9 @@ pub struct Policy {
     pub protected: Vec<String>,
     /// Folders outside the workspace the model may read (wisp's saved outputs).
     pub readable: Vec<PathBuf>,
+    /// Whether commands run inside the OS sandbox. Build/test and configured
+    /// safe commands run project code, so they run unasked only when true.
+    pub sandboxed: bool,
 }
 
 impl Policy {
@@ -101,6 +104,7 @@ impl Policy {
             safe_commands: Vec::new(),
             protected: Vec::new(),
             readable: Vec::new(),
+            sandboxed: false,
         }
     }
 
@@ -154,6 +158,10 @@ impl Policy {
             (ToolKind::Edit, _) => Decision::Ask("edits a file".into()),
             (ToolKind::Execute, Mode::Standard) => {
                 match command.map(|c| shell::classify(c, &self.safe_commands)) {
+                    Some(shell::Class::Build) if !self.sandboxed => Decision::Ask(
+                        "runs project code (a build/test command) and the sandbox is not active"
+                            .into(),
+                    ),
                     Some(shell::Class::ReadOnly | shell::Class::Build) => {
                         match command.and_then(|c| self.path_outside(c, cwd)) {
                             Some(why) => Decision::Ask(why),

@@ -90,6 +90,9 @@ mod tests {
             &["MY_LLM".into()],
             &["GITHUB_TOKEN".into()],
         );
-        assert_eq!(got, vec!["OPENAI_API_KEY".to_string(), "MY_LLM".to_string()]);
+        assert_eq!(
+            got,
+            vec!["OPENAI_API_KEY".to_string(), "MY_LLM".to_string()]
+        );
     }
 }

@@ -102,7 +102,10 @@ impl Ruleset {
         }
         // SAFETY: the kernel just returned this descriptor, owned by no one else.
         let rs = Ruleset(unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
-        rs.allow(Path::new("/"), (EXECUTE | READ_FILE | READ_DIR | IOCTL_DEV) & all)?;
+        rs.allow(
+            Path::new("/"),
+            (EXECUTE | READ_FILE | READ_DIR | IOCTL_DEV) & all,
+        )?;
         for p in writable {
             rs.allow(p, all)?;
         }

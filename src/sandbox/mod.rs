@@ -16,7 +16,6 @@ mod seccomp;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-
 /// What a sandboxed command may write.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mode {
@@ -98,7 +97,22 @@ impl SandboxPolicy {
         self.mode != Mode::Off && unavailable().is_none()
     }
 
-    /// One line for the banner, `/mode` and `/sandbox`.
+    /// The banner's word for it: the mode, or why there is none.
+    pub fn short(&self) -> String {
+        match (self.mode, unavailable()) {
+            (Mode::Off, _) => "sandbox off".into(),
+            (_, Some(_)) => "no sandbox".into(),
+            (m, None) => format!("sandbox {}", m.as_str()),
+        }
+    }
+
+    /// The line said once at start when the sandbox was asked for but
+    /// cannot be applied.
+    pub fn warning(&self) -> Option<String> {
+        (self.mode != Mode::Off && unavailable().is_some()).then(|| self.describe())
+    }
+
+    /// One line for `/mode` and the start-up warning.
     pub fn describe(&self) -> String {
         match (self.mode, unavailable()) {
             (Mode::Off, _) => "sandbox off: commands run with your full access".into(),
@@ -119,10 +133,18 @@ impl SandboxPolicy {
 
     /// The folders and files a command may write, for `cwd` as the workspace.
     fn roots(&self, cwd: &Path) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = ["/tmp", "/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/pts", "/dev/ptmx"]
-            .iter()
-            .map(PathBuf::from)
-            .collect();
+        let mut v: Vec<PathBuf> = [
+            "/tmp",
+            "/dev/null",
+            "/dev/zero",
+            "/dev/full",
+            "/dev/tty",
+            "/dev/pts",
+            "/dev/ptmx",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
         if let Some(t) = std::env::var_os("TMPDIR").filter(|t| !t.is_empty()) {
             v.push(t.into());
         }
@@ -179,8 +201,8 @@ fn enforce_in_child(
 ) -> Result<(), String> {
     let roots = policy.roots(cwd);
     let refs: Vec<&Path> = roots.iter().map(PathBuf::as_path).collect();
-    let ruleset = landlock::Ruleset::build(&refs)
-        .map_err(|e| format!("cannot set up the sandbox: {e}"))?;
+    let ruleset =
+        landlock::Ruleset::build(&refs).map_err(|e| format!("cannot set up the sandbox: {e}"))?;
     let filter = (!policy.network).then(seccomp::Filter::no_network);
     // SAFETY: the closure runs between fork and exec; it only makes system
     // calls on data built above (no allocation, no locks).

@@ -268,8 +268,14 @@ mod tests {
         assert!(!root.join("sub/.git/config").exists());
         assert!(!root.join("sub/.git/hooks").exists());
         assert!(root.join("ok.txt").exists());
-        assert!(notes.iter().any(|n| n == "restored .git/config"), "{notes:?}");
-        assert!(notes.iter().any(|n| n == "removed sub/.git/config"), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n == "restored .git/config"),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n == "removed sub/.git/config"),
+            "{notes:?}"
+        );
 
         // Known now: a change to it is put back, not removed.
         std::fs::write(root.join("sub/.git/config"), "[user]\n").expect("w");
@@ -294,6 +300,9 @@ mod tests {
         std::os::unix::fs::symlink(outside.path(), root.join(".git")).expect("link");
         let notes = snap.restore();
         assert!(!outside.path().join("config").exists());
-        assert!(notes.iter().any(|n| n.contains("could not restore")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("could not restore")),
+            "{notes:?}"
+        );
     }
 }
