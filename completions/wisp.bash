@@ -7,6 +7,7 @@ _wisp() {
     case "$prev" in
         --provider) COMPREPLY=($(compgen -W "openai openrouter anthropic gemini ollama" -- "$cur")); return ;;
         --mode) COMPREPLY=($(compgen -W "restrictive guarded accept-edits standard" -- "$cur")); return ;;
+        --sandbox) COMPREPLY=($(compgen -W "workspace-write read-only off" -- "$cur")); return ;;
         --output-format) COMPREPLY=($(compgen -W "text json stream-json" -- "$cur")); return ;;
         -m|--model|--allow|--max-steps|--test|--max) return ;;
         --worktree) COMPREPLY=($(compgen -W "$(git worktree list --porcelain 2>/dev/null | sed -n 's/^branch refs\/heads\///p')" -- "$cur")); return ;;
@@ -20,7 +21,7 @@ _wisp() {
             COMPREPLY=($(compgen -W "$names" -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --yolo --allow --max-steps --step --worktree --test --plan --max --auto --prompt -c --continue -r --resume --plain --bell --no-color -V --version -h --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --sandbox --yolo --allow --max-steps --step --worktree --test --plan --max --auto --prompt -c --continue -r --resume --plain --bell --no-color -V --version -h --help" -- "$cur"))
     elif [[ $COMP_CWORD -eq 1 ]]; then
         COMPREPLY=($(compgen -W "loop acp" -- "$cur"))
     fi

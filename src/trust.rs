@@ -254,6 +254,40 @@ mod tests {
     }
 
     #[test]
+    fn project_sandbox_may_tighten_but_not_loosen_unconfirmed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(".wisp")).expect("mkdir");
+        let write =
+            |t: &str| std::fs::write(dir.path().join(".wisp/config.toml"), t).expect("write");
+        write("[sandbox]\nmode = \"off\"\nwritable = [\"/etc\"]\nnetwork = true\nenv_passthrough = [\"GH_TOKEN\"]\n");
+        let mut s = settings();
+        let pc = load(dir.path(), &s).expect("loads").expect("present");
+        assert_eq!(
+            pc.raises,
+            vec![
+                "sandbox off".to_string(),
+                "sandbox writable /etc".into(),
+                "sandbox network".into(),
+                "sandbox env_passthrough GH_TOKEN".into()
+            ]
+        );
+        apply(&mut s, pc, false);
+        assert_eq!(s.sandbox.mode, crate::sandbox::Mode::WorkspaceWrite);
+        assert!(s.sandbox.writable.is_empty() && !s.sandbox.network);
+        assert!(s.sandbox.env_passthrough.is_empty());
+
+        write("[sandbox]\nmode = \"read-only\"\n");
+        let mut s = settings();
+        let pc = load(dir.path(), &s).expect("loads").expect("present");
+        assert!(pc.raises.is_empty());
+        apply(&mut s, pc, false);
+        assert_eq!(s.sandbox.mode, crate::sandbox::Mode::ReadOnly);
+
+        write("[sandbox]\nwritable = [\"relative\"]\n");
+        assert!(load(dir.path(), &settings()).is_err());
+    }
+
+    #[test]
     fn hash_changes_with_content() {
         assert_ne!(hash(b"mode = \"standard\""), hash(b"mode = \"guarded\""));
         assert_eq!(hash(b"x"), hash(b"x"));

@@ -78,6 +78,11 @@ fn make_test_writes_inside_but_not_outside() {
     assert!(r[1].contains("Permission denied"), "{}", r[1]);
     assert!(r[1].contains("[sandbox: this command failed"), "{}", r[1]);
     assert!(r[1].contains("sandbox workspace-write"), "{}", r[1]);
+    assert!(
+        !r[1].contains("outside the sandbox:]"),
+        "-p escalated: {}",
+        r[1]
+    );
 }
 
 #[test]
@@ -153,10 +158,11 @@ fn no_connection_reaches_a_loopback_server() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
     let port = listener.local_addr().expect("addr").port();
+    let unix = "python3 -c \"import socket; a, b = socket.socketpair(); a.send(b'k'); print('unix', b.recv(1).decode())\"";
     let mock = calls(json!([
         write(
             "Makefile",
-            &format!("test:\n\tcurl -sS --max-time 5 http://127.0.0.1:{port}/\n")
+            &format!("test:\n\t{unix}\n\tcurl -sS --max-time 5 http://127.0.0.1:{port}/\n")
         ),
         bash("make test")
     ]));
@@ -169,6 +175,11 @@ fn no_connection_reaches_a_loopback_server() {
     let r = results(&mock);
     assert!(r[1].contains("[sandbox: this command failed"), "{}", r[1]);
     assert!(r[1].contains("no network"), "{}", r[1]);
+    assert!(
+        r[1].contains("unix k"),
+        "Unix sockets must still work: {}",
+        r[1]
+    );
 }
 
 fn git(dir: &Path, args: &[&str]) {
@@ -378,5 +389,39 @@ fn the_banner_and_mode_name_the_sandbox() {
             .contains("sandbox workspace-write: writes only in the workspace and /tmp, no network"),
         "{}",
         run.stdout
+    );
+}
+
+#[test]
+fn the_plan_loop_runs_its_test_command_in_the_sandbox() {
+    let out = outside();
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "Plan item 1 of 1", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "write", "arguments": {"path": "a.txt", "content": "a"}}]}},
+        {"match": {"userMessage": "Plan item 1 of 1", "hasToolResult": true}, "response": {"content": "wrote a.txt"}},
+    ]));
+    let test = format!(
+        "#!/bin/sh\necho ok > tested.txt\necho x > {} || true\nexit 0\n",
+        out.path().join("pwned").display()
+    );
+    let (w, _p) = wisp_outside_tmp();
+    let w = w
+        .openai(&mock)
+        .file("PLAN.md", "# Plan\n\n- [ ] make a.txt\n")
+        .file("test.sh", &test);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let p = w.path("test.sh");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let w = w.args(&["loop", "--test", "./test.sh"]);
+    w.run().success();
+    assert!(
+        w.path("tested.txt").exists(),
+        "the test command did not run"
+    );
+    assert!(
+        !exists(&out.path().join("pwned")),
+        "the test command wrote outside"
     );
 }
