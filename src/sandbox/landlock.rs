@@ -1,11 +1,9 @@
-//! Landlock for the file system: a ruleset built in the parent that lets a
-//! command read everything and write only beneath its writable roots, and
-//! the few async-signal-safe calls that apply it in the child.
+//! Landlock for the file system: a ruleset that lets a command read
+//! everything and write only beneath its writable roots, enforced on the
+//! calling thread.
 //!
 //! Written against the kernel ABI directly (three system calls and two
-//! structs) rather than the `landlock` crate: the child side must be plain
-//! system calls with no allocation between fork and exec, and this is all
-//! wisp needs of it.
+//! structs) rather than the `landlock` crate: this is all wisp needs of it.
 
 use std::ffi::CString;
 use std::io;
@@ -145,8 +143,8 @@ impl Ruleset {
         Ok(())
     }
 
-    /// Enforces the ruleset on the calling process. Async-signal-safe (two
-    /// system calls, no allocation): meant for the child before exec.
+    /// Enforces the ruleset on the calling thread (and what it spawns after);
+    /// no_new_privs too, which Landlock requires. Irreversible for the thread.
     pub fn enforce(&self) -> io::Result<()> {
         // SAFETY: prctl and the raw system call take plain integers.
         unsafe {

@@ -23,13 +23,28 @@ const MAX_COPY: u64 = 1 << 20;
 /// File times come from a coarse clock that may lag the real one.
 const CLOCK_SLACK: Duration = Duration::from_millis(50);
 
-#[derive(Clone, PartialEq)]
+/// What a path was: its kind and, for a file, enough to tell it changed
+/// (inode, size, change time: any write moves the change time, and no
+/// process can set it back) and, when small, its bytes to put it back.
+#[derive(Clone)]
 enum Entry {
     Dir,
-    File(Vec<u8>, u32),
+    File(Stamp, Option<(Vec<u8>, u32)>),
     Link(PathBuf),
-    /// Too large to copy: known by size and modification time.
-    Big(u64, i64, i64),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+struct Stamp(u64, u64, i64, i64);
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        match (self, other) {
+            (Entry::Dir, Entry::Dir) => true,
+            (Entry::File(a, _), Entry::File(b, _)) => a == b,
+            (Entry::Link(a), Entry::Link(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// Nested repositories seen by the last walk of each workspace, so the next
@@ -45,31 +60,34 @@ pub struct Snapshot {
     entries: BTreeMap<PathBuf, Entry>,
 }
 
-fn entry(path: &Path) -> Option<Entry> {
+/// The entry at `path`; file contents only when `copy` (and small).
+fn entry(path: &Path, copy: bool) -> Option<Entry> {
     let m = std::fs::symlink_metadata(path).ok()?;
     let ft = m.file_type();
     Some(if ft.is_dir() {
         Entry::Dir
     } else if ft.is_symlink() {
         Entry::Link(std::fs::read_link(path).ok()?)
-    } else if m.len() > MAX_COPY || !ft.is_file() {
-        Entry::Big(m.len(), m.mtime(), m.mtime_nsec())
     } else {
-        Entry::File(std::fs::read(path).ok()?, m.permissions().mode())
+        let stamp = Stamp(m.ino(), m.len(), m.ctime(), m.ctime_nsec());
+        let bytes = (copy && ft.is_file() && m.len() <= MAX_COPY)
+            .then(|| std::fs::read(path).ok())
+            .flatten();
+        Entry::File(stamp, bytes.map(|b| (b, m.permissions().mode())))
     })
 }
 
 /// Everything at and beneath `rel` (not following links), into `out`.
-fn capture(root: &Path, rel: &Path, out: &mut BTreeMap<PathBuf, Entry>) {
-    let Some(e) = entry(&root.join(rel)) else {
+fn capture(root: &Path, rel: &Path, copy: bool, out: &mut BTreeMap<PathBuf, Entry>) {
+    let Some(e) = entry(&root.join(rel), copy) else {
         return;
     };
-    let is_dir = e == Entry::Dir;
+    let is_dir = matches!(e, Entry::Dir);
     out.insert(rel.to_path_buf(), e);
     if is_dir {
         if let Ok(rd) = std::fs::read_dir(root.join(rel)) {
             for d in rd.flatten() {
-                capture(root, &rel.join(d.file_name()), out);
+                capture(root, &rel.join(d.file_name()), copy, out);
             }
         }
     }
@@ -144,7 +162,7 @@ impl Snapshot {
         let mut entries = BTreeMap::new();
         for b in &bases {
             for i in items(b) {
-                capture(root, &i, &mut entries);
+                capture(root, &i, true, &mut entries);
             }
         }
         Snapshot {
@@ -169,8 +187,8 @@ impl Snapshot {
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
                 let mut now = BTreeMap::new();
-                capture(root, &item, &mut now);
-                if now == before {
+                capture(root, &item, false, &mut now);
+                if now == before && !now.iter().any(|(k, e)| self.touched(k, e, &before)) {
                     continue;
                 }
                 notes.push(self.put_back(&item, &before));
@@ -181,7 +199,7 @@ impl Snapshot {
         for b in repos.iter().filter(|r| !self.bases.contains(r)) {
             for item in items(b) {
                 let mut now = BTreeMap::new();
-                capture(root, &item, &mut now);
+                capture(root, &item, false, &mut now);
                 let changed = now.keys().any(|k| {
                     std::fs::symlink_metadata(root.join(k)).is_ok_and(|m| {
                         let ctime = SystemTime::UNIX_EPOCH
@@ -204,6 +222,26 @@ impl Snapshot {
         notes
     }
 
+    /// A file whose change time is too close to the start to tell it apart
+    /// (the clock behind it is coarse) counts as changed unless its bytes
+    /// and mode are what they were.
+    fn touched(&self, rel: &Path, now: &Entry, before: &BTreeMap<PathBuf, Entry>) -> bool {
+        let Entry::File(Stamp(_, _, sec, nsec), _) = now else {
+            return false;
+        };
+        let ctime = SystemTime::UNIX_EPOCH + Duration::new((*sec).max(0) as u64, *nsec as u32);
+        if ctime < self.start - CLOCK_SLACK {
+            return false;
+        }
+        let was = match before.get(rel) {
+            Some(Entry::File(_, Some(copy))) => copy,
+            _ => return true,
+        };
+        let path = self.root.join(rel);
+        let mode = std::fs::symlink_metadata(&path).map(|m| m.permissions().mode());
+        mode.ok() != Some(was.1) || std::fs::read(&path).ok().as_ref() != Some(&was.0)
+    }
+
     /// Replaces `item` with what it was before.
     fn put_back(&self, item: &Path, before: &BTreeMap<PathBuf, Entry>) -> String {
         let root = &self.root;
@@ -218,12 +256,12 @@ impl Snapshot {
                 let p = root.join(rel);
                 match e {
                     Entry::Dir => std::fs::create_dir(&p)?,
-                    Entry::File(bytes, mode) => {
+                    Entry::File(_, Some((bytes, mode))) => {
                         std::fs::write(&p, bytes)?;
                         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode))?;
                     }
+                    Entry::File(_, None) => whole = false,
                     Entry::Link(target) => std::os::unix::fs::symlink(target, &p)?,
-                    Entry::Big(..) => whole = false,
                 }
             }
             Ok(whole)
@@ -250,6 +288,8 @@ mod tests {
         std::fs::write(root.join(".git/hooks/pre-push.sample"), "x").expect("write");
         let snap = Snapshot::take(&root);
 
+        // Same size, same inode, within the coarse clock's tick: still seen.
+        std::fs::write(root.join(".git/hooks/pre-push.sample"), "y").expect("w");
         std::fs::write(root.join(".git/config"), "[core]\nfsmonitor = evil\n").expect("w");
         std::fs::write(root.join(".git/hooks/pre-commit"), "evil").expect("w");
         std::fs::create_dir_all(root.join("sub/.git/hooks")).expect("mkdir");
@@ -263,7 +303,10 @@ mod tests {
             "[core]\n"
         );
         assert!(!root.join(".git/hooks/pre-commit").exists());
-        assert!(root.join(".git/hooks/pre-push.sample").exists());
+        assert_eq!(
+            std::fs::read_to_string(root.join(".git/hooks/pre-push.sample")).expect("sample"),
+            "x"
+        );
         assert!(!root.join(".mcp.json").exists());
         assert!(!root.join("sub/.git/config").exists());
         assert!(!root.join("sub/.git/hooks").exists());
@@ -285,6 +328,22 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(root.join("sub/.git/config")).expect("config"),
             "[user]\n"
+        );
+    }
+
+    #[test]
+    fn a_same_size_rewrite_in_the_same_clock_tick_is_seen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().canonicalize().expect("canonical");
+        std::fs::create_dir_all(root.join(".git")).expect("mkdir");
+        std::fs::write(root.join(".git/config"), "[core]\n").expect("write");
+        let snap = Snapshot::take(&root);
+        std::fs::write(root.join(".git/config"), "[evil]\n").expect("write");
+        let notes = snap.restore();
+        assert_eq!(
+            std::fs::read_to_string(root.join(".git/config")).expect("config"),
+            "[core]\n",
+            "{notes:?}"
         );
     }
 

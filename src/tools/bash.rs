@@ -256,12 +256,9 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         .env("GIT_TERMINAL_PROMPT", "0")
         .process_group(0)
         .kill_on_drop(true);
-    // Every command run for the model passes here: secrets out, sandbox on.
-    let sandbox = crate::sandbox::apply(&mut cmd, &ctx.sandbox, &ctx.cwd)
+    // Every command run for the model starts here: secrets out, sandbox on.
+    let (mut child, sandbox) = crate::sandbox::spawn(cmd, &ctx.sandbox, &ctx.cwd)
         .await
-        .map_err(ToolOutput::err)?;
-    let mut child = cmd
-        .spawn()
         .map_err(|e| ToolOutput::err(format!("failed to start {}: {e}", shell().display())))?;
     let mut guard = GroupGuard {
         pgid: child
