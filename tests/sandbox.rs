@@ -70,8 +70,22 @@ fn make_test_writes_inside_but_not_outside() {
         bash("make test")
     ]));
     let (w, _p) = wisp_outside_tmp();
-    let w = w.openai(&mock).args(&["-p", "--mode", "standard", "go"]);
+    // wisp itself stays free: it still writes its session outside the workspace.
+    let data = outside();
+    let w = w
+        .openai(&mock)
+        .env("XDG_DATA_HOME", &data.path().to_string_lossy())
+        .args(&["-p", "--mode", "standard", "go"]);
     w.run().success();
+    let sessions: Vec<_> = std::fs::read_dir(data.path().join("wisp/sessions"))
+        .expect("sessions folder")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
+    assert!(
+        sessions.iter().any(|t| t.contains("Permission denied") && t.contains("done")),
+        "the session was not written after the command"
+    );
     assert!(!exists(&out.path().join("pwned")), "write outside happened");
     assert!(w.path("inside.txt").exists(), "write inside was refused");
     let r = results(&mock);
