@@ -83,7 +83,9 @@ fn make_test_writes_inside_but_not_outside() {
         .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
         .collect();
     assert!(
-        sessions.iter().any(|t| t.contains("Permission denied") && t.contains("done")),
+        sessions
+            .iter()
+            .any(|t| t.contains("Permission denied") && t.contains("done")),
         "the session was not written after the command"
     );
     assert!(!exists(&out.path().join("pwned")), "write outside happened");

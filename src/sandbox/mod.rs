@@ -179,16 +179,7 @@ pub async fn spawn(
         };
         return Ok((child, none));
     }
-    let snapshot = match policy.mode {
-        Mode::WorkspaceWrite => {
-            let root = cwd.to_path_buf();
-            tokio::task::spawn_blocking(move || protect::Snapshot::take(&root))
-                .await
-                .ok()
-        }
-        _ => None,
-    };
-    let child = spawn_contained(&mut cmd, policy, cwd)?;
+    let (child, snapshot) = spawn_contained(cmd, policy, cwd).await?;
     let applied = Applied {
         policy: Some(policy.clone()),
         snapshot,
@@ -196,50 +187,53 @@ pub async fn spawn(
     Ok((child, applied))
 }
 
-/// Restricts a new thread of its own (Landlock and seccomp act on the
-/// calling thread only), and spawns from it: the child inherits the
-/// thread's restrictions. No code runs between fork and exec, so the
-/// standard library keeps its vfork-style `posix_spawn`, several times
-/// cheaper than fork plus `pre_exec`. The thread ends right after.
+/// On a thread of its own (Landlock and seccomp act on the calling thread
+/// only): copies the protected files, restricts itself, and spawns the
+/// command, which inherits the restrictions. No code runs between fork and
+/// exec, so the standard library keeps its vfork-style `posix_spawn`, much
+/// cheaper than fork plus `pre_exec`; and the file work stays off the
+/// runtime's thread. The thread ends right after.
 #[cfg(target_os = "linux")]
-fn spawn_contained(
-    cmd: &mut tokio::process::Command,
+async fn spawn_contained(
+    mut cmd: tokio::process::Command,
     policy: &SandboxPolicy,
     cwd: &Path,
-) -> Result<tokio::process::Child, String> {
+) -> Result<(tokio::process::Child, Option<protect::Snapshot>), String> {
     let roots = policy.roots(cwd);
-    let refs: Vec<&Path> = roots.iter().map(PathBuf::as_path).collect();
-    let ruleset =
-        landlock::Ruleset::build(&refs).map_err(|e| format!("cannot set up the sandbox: {e}"))?;
-    let filter = (!policy.network).then(seccomp::Filter::no_network);
+    let network = policy.network;
+    let protect = (policy.mode == Mode::WorkspaceWrite).then(|| cwd.to_path_buf());
     let runtime = tokio::runtime::Handle::current();
-    std::thread::scope(|s| {
-        let spawner = std::thread::Builder::new()
-            .name("wisp-sandbox".into())
-            .spawn_scoped(s, || {
-                let _rt = runtime.enter();
-                ruleset
-                    .enforce()
-                    .map_err(|e| format!("cannot enter the sandbox: {e}"))?;
-                if let Some(f) = &filter {
-                    f.install()
-                        .map_err(|e| format!("cannot install the network filter: {e}"))?;
-                }
-                cmd.spawn().map_err(|e| e.to_string())
-            })
-            .map_err(|e| format!("cannot start the sandbox thread: {e}"))?;
-        spawner
-            .join()
-            .unwrap_or_else(|_| Err("the sandbox thread failed".into()))
-    })
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("wisp-sandbox".into())
+        .spawn(move || {
+            let _rt = runtime.enter();
+            let snapshot = protect.map(|root| protect::Snapshot::take(&root));
+            let refs: Vec<&Path> = roots.iter().map(PathBuf::as_path).collect();
+            let child = landlock::Ruleset::build(&refs)
+                .and_then(|r| r.enforce())
+                .map_err(|e| format!("cannot enter the sandbox: {e}"))
+                .and_then(|()| match network {
+                    true => Ok(()),
+                    false => seccomp::Filter::no_network()
+                        .install()
+                        .map_err(|e| format!("cannot install the network filter: {e}")),
+                })
+                .and_then(|()| cmd.spawn().map_err(|e| e.to_string()));
+            // If the caller is gone, the child is dropped here and killed.
+            let _ = tx.send(child.map(|c| (c, snapshot)));
+        })
+        .map_err(|e| format!("cannot start the sandbox thread: {e}"))?;
+    rx.await
+        .unwrap_or_else(|_| Err("the sandbox thread failed".into()))
 }
 
 #[cfg(not(target_os = "linux"))]
-fn spawn_contained(
-    _cmd: &mut tokio::process::Command,
+async fn spawn_contained(
+    _cmd: tokio::process::Command,
     _policy: &SandboxPolicy,
     _cwd: &Path,
-) -> Result<tokio::process::Child, String> {
+) -> Result<(tokio::process::Child, Option<protect::Snapshot>), String> {
     Err("no sandbox implementation for this platform".into())
 }
 
