@@ -195,7 +195,10 @@ impl Snapshot {
             }
         }
         let repos = nested_repos(root);
-        let since = self.start - CLOCK_SLACK;
+        let since = self
+            .start
+            .checked_sub(CLOCK_SLACK)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
         for b in repos.iter().filter(|r| !self.bases.contains(r)) {
             for item in items(b) {
                 let mut now = BTreeMap::new();
@@ -230,7 +233,12 @@ impl Snapshot {
             return false;
         };
         let ctime = SystemTime::UNIX_EPOCH + Duration::new((*sec).max(0) as u64, *nsec as u32);
-        if ctime < self.start - CLOCK_SLACK {
+        if ctime
+            < self
+                .start
+                .checked_sub(CLOCK_SLACK)
+                .unwrap_or(SystemTime::UNIX_EPOCH)
+        {
             return false;
         }
         let was = match before.get(rel) {
