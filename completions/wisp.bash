@@ -8,6 +8,7 @@ _wisp() {
         --provider) COMPREPLY=($(compgen -W "openai openrouter anthropic gemini ollama" -- "$cur")); return ;;
         --effort) COMPREPLY=($(compgen -W "off low medium high" -- "$cur")); return ;;
         --mode) COMPREPLY=($(compgen -W "restrictive guarded accept-edits standard" -- "$cur")); return ;;
+        --sandbox) COMPREPLY=($(compgen -W "workspace-write read-only off" -- "$cur")); return ;;
         --output-format) COMPREPLY=($(compgen -W "text json stream-json" -- "$cur")); return ;;
         -m|--model|--allow|--max-steps|--test|--max) return ;;
         --worktree) COMPREPLY=($(compgen -W "$(git worktree list --porcelain 2>/dev/null | sed -n 's/^branch refs\/heads\///p')" -- "$cur")); return ;;
@@ -21,7 +22,7 @@ _wisp() {
             COMPREPLY=($(compgen -W "$names" -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --effort --yolo --allow --max-steps --step --worktree --test --plan --max --auto --prompt -c --continue -r --resume --plain --bell --no-color -V --version -h --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --effort --sandbox --yolo --allow --max-steps --step --worktree --test --plan --max --auto --prompt -c --continue -r --resume --plain --bell --no-color -V --version -h --help" -- "$cur"))
     elif [[ $COMP_CWORD -eq 1 ]]; then
         COMPREPLY=($(compgen -W "loop acp" -- "$cur"))
     fi

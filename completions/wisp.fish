@@ -5,6 +5,7 @@ complete -c wisp -l provider -x -a 'openai openrouter anthropic gemini ollama' -
 complete -c wisp -s m -l model -x -d 'model name'
 complete -c wisp -l mode -x -a 'restrictive guarded accept-edits standard' -d 'permission mode'
 complete -c wisp -l effort -x -a 'off low medium high' -d 'thinking effort'
+complete -c wisp -l sandbox -x -a 'workspace-write read-only off' -d 'what commands may write'
 complete -c wisp -l yolo -d 'allow everything except catastrophic commands'
 complete -c wisp -l allow -x -d 'allow calls matching a rule without asking'
 complete -c wisp -l max-steps -x -d 'end a turn after N model calls'

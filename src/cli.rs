@@ -47,6 +47,8 @@ pub struct Cli {
     pub acp: bool,
     /// `--effort off|low|medium|high`.
     pub effort: Option<String>,
+    /// `--sandbox workspace-write|read-only|off`.
+    pub sandbox: Option<String>,
 }
 
 pub const HELP: &str = "\
@@ -68,6 +70,7 @@ Options:
       --mode MODE              restrictive, guarded, accept-edits, standard (default)
       --effort LEVEL           thinking effort: off, low, medium, high (default: the provider's)
       --yolo                   allow everything except catastrophic commands
+      --sandbox MODE           workspace-write (default), read-only, off: what commands may write
       --allow RULE             allow without asking, e.g. 'bash(cargo test*)', edit (repeatable)
       --max-steps N            stop a turn after N model calls (default 50)
       --step                   pause after every step: Enter continues, text steers, q stops
@@ -86,7 +89,7 @@ Options:
 Environment:
   WISP_PROVIDER, WISP_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL, OPENROUTER_API_KEY,
   OPENROUTER_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, GEMINI_API_KEY,
-  GOOGLE_GEMINI_BASE_URL, OLLAMA_HOST, WISP_EFFORT, NO_COLOR
+  GOOGLE_GEMINI_BASE_URL, OLLAMA_HOST, WISP_EFFORT, WISP_SANDBOX, NO_COLOR
 ";
 
 fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String, String> {
@@ -154,6 +157,15 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
                 cli.effort = Some(v);
             }
             "--yolo" => cli.yolo = true,
+            "--sandbox" => {
+                let v = take("--sandbox")?;
+                if crate::sandbox::Mode::parse(&v).is_none() {
+                    return Err(format!(
+                        "--sandbox: unknown mode `{v}` (workspace-write, read-only, off)"
+                    ));
+                }
+                cli.sandbox = Some(v);
+            }
             "--allow" => cli.allow.push(take("--allow")?),
             "--max-steps" => {
                 let v = take("--max-steps")?;

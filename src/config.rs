@@ -50,6 +50,8 @@ pub struct File {
     pub thinking: Option<bool>,
     /// `[limits]`: sizes of what wisp reads from outside and saves.
     pub limits: LimitsFile,
+    /// `[sandbox]`: how commands run for the model are contained.
+    pub sandbox: SandboxFile,
 }
 
 /// `[limits] message = 8388608, saved_output = 67108864, session_output = 536870912` (bytes).
@@ -59,6 +61,16 @@ pub struct LimitsFile {
     pub message: Option<u64>,
     pub saved_output: Option<u64>,
     pub session_output: Option<u64>,
+}
+
+/// `[sandbox] mode = "workspace-write", writable = [...], network = false, env_passthrough = [...]`.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxFile {
+    pub mode: Option<String>,
+    pub writable: Vec<String>,
+    pub network: Option<bool>,
+    pub env_passthrough: Vec<String>,
 }
 
 /// `[aliases.fast] provider = "openrouter", model = "openai/gpt-4.1-mini"`.
@@ -113,6 +125,44 @@ pub struct Settings {
     pub effort: Option<Effort>,
     pub show_thinking: bool,
     pub limits: LimitsFile,
+    pub sandbox: crate::sandbox::SandboxPolicy,
+}
+
+/// The sandbox from `--sandbox`, `WISP_SANDBOX` and `[sandbox]`.
+pub fn sandbox_policy(
+    file: &SandboxFile,
+    cli: &Cli,
+) -> Result<crate::sandbox::SandboxPolicy, String> {
+    use crate::sandbox::Mode;
+    let (name, from) = match (&cli.sandbox, env("WISP_SANDBOX"), &file.mode) {
+        (Some(m), _, _) => (m.clone(), "--sandbox"),
+        (None, Some(m), _) => (m, "WISP_SANDBOX"),
+        (None, None, Some(m)) => (m.clone(), "[sandbox] mode"),
+        (None, None, None) => ("workspace-write".into(), ""),
+    };
+    let mode = Mode::parse(&name).ok_or_else(|| {
+        format!("{from}: unknown sandbox mode `{name}` (workspace-write, read-only, off)")
+    })?;
+    let mut writable = Vec::new();
+    for w in &file.writable {
+        let p = match w.strip_prefix("~/") {
+            Some(rest) => crate::paths::home().join(rest),
+            None => std::path::PathBuf::from(w),
+        };
+        if !p.is_absolute() {
+            return Err(format!(
+                "[sandbox] writable: `{w}` is not an absolute path (or ~/...)"
+            ));
+        }
+        writable.push(p);
+    }
+    Ok(crate::sandbox::SandboxPolicy {
+        mode,
+        writable,
+        network: file.network.unwrap_or(false),
+        env_passthrough: file.env_passthrough.clone(),
+        secret_vars: Vec::new(),
+    })
 }
 
 fn env(name: &str) -> Option<String> {
@@ -201,6 +251,7 @@ impl Settings {
             })?),
             None => None,
         };
+        let sandbox = sandbox_policy(&file.sandbox, cli)?;
         let mut s = Settings {
             provider,
             provider_defaulted,
@@ -238,6 +289,7 @@ impl Settings {
             effort,
             show_thinking: file.thinking.unwrap_or(false),
             limits: file.limits,
+            sandbox,
         };
         s.allow.extend(cli.allow.iter().cloned());
         let model = cli

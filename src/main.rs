@@ -20,6 +20,7 @@ mod provider;
 mod redact;
 mod render;
 mod repl;
+mod sandbox;
 mod session;
 mod toml_keys;
 mod tools;
@@ -116,6 +117,10 @@ fn project_config(
     if let Some(m) = &cli.model {
         settings.model = m.clone();
     }
+    if cli.sandbox.is_some() || std::env::var_os("WISP_SANDBOX").is_some() {
+        let flags = config::sandbox_policy(&Default::default(), cli)?;
+        settings.sandbox.mode = flags.mode;
+    }
     Ok(())
 }
 
@@ -181,6 +186,9 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     // The system prompt was built without skills; rebuild only to add them.
     if !agent.skills.is_empty() {
         agent.rebuild_system();
+    }
+    if let Some(w) = agent.ctx.sandbox.warning() {
+        render::eprintln(&format!("wisp: {w}"));
     }
     if cli.yolo {
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");

@@ -98,6 +98,14 @@ pub fn load(root: &Path, current: &Settings) -> Result<Option<ProjectConfig>, St
     if let Some(t) = &file.test_command {
         raises.push(format!("test command `{t}` (run by /plan run)"));
     }
+    if let Some(m) = &file.sandbox.mode {
+        if crate::sandbox::Mode::parse(m).is_none() {
+            return Err(format!("{}: unknown sandbox mode `{m}`", path.display()));
+        }
+    }
+    crate::config::sandbox_policy(&file.sandbox, &Default::default())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    raises.extend(sandbox_raises(&file.sandbox, &current.sandbox));
     Ok(Some(ProjectConfig {
         file,
         hash: hash(&bytes),
@@ -135,6 +143,40 @@ pub fn notes(pc: &ProjectConfig, trusted: bool, confirm: &str) -> Vec<String> {
     out.into_iter()
         .map(|l| crate::render::safe::line(&l).into_owned())
         .collect()
+}
+
+/// Sandbox modes from strictest to loosest.
+fn sandbox_rank(m: crate::sandbox::Mode) -> u8 {
+    use crate::sandbox::Mode;
+    match m {
+        Mode::ReadOnly => 0,
+        Mode::WorkspaceWrite => 1,
+        Mode::Off => 2,
+    }
+}
+
+/// What a project's `[sandbox]` would loosen: a looser mode, more writable
+/// roots, the network, secret variables passed through.
+fn sandbox_raises(
+    f: &crate::config::SandboxFile,
+    cur: &crate::sandbox::SandboxPolicy,
+) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(m) = f.mode.as_deref().and_then(crate::sandbox::Mode::parse) {
+        if sandbox_rank(m) > sandbox_rank(cur.mode) {
+            v.push(format!("sandbox {}", m.as_str()));
+        }
+    }
+    v.extend(f.writable.iter().map(|w| format!("sandbox writable {w}")));
+    if f.network == Some(true) && !cur.network {
+        v.push("sandbox network".into());
+    }
+    v.extend(
+        f.env_passthrough
+            .iter()
+            .map(|e| format!("sandbox env_passthrough {e}")),
+    );
+    v
 }
 
 /// Answers remembered per project path and file hash, one line each, in a
@@ -182,7 +224,23 @@ pub fn apply(s: &mut Settings, pc: ProjectConfig, trusted: bool) {
             s.mode = m;
         }
     }
+    if let Some(m) = f
+        .sandbox
+        .mode
+        .as_deref()
+        .and_then(crate::sandbox::Mode::parse)
+    {
+        if trusted || sandbox_rank(m) <= sandbox_rank(s.sandbox.mode) {
+            s.sandbox.mode = m;
+        }
+    }
     if trusted {
+        let sb = &mut s.sandbox;
+        if let Ok(p) = crate::config::sandbox_policy(&f.sandbox, &Default::default()) {
+            sb.writable.extend(p.writable);
+            sb.network |= p.network;
+            sb.env_passthrough.extend(p.env_passthrough);
+        }
         s.allow.extend(f.allow);
         s.safe_commands.extend(f.safe_commands);
         for (k, v) in f.providers {
@@ -281,6 +339,44 @@ mod tests {
             hash(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn project_sandbox_may_tighten_but_not_loosen_unconfirmed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(".wisp")).expect("mkdir");
+        let write =
+            |t: &str| std::fs::write(dir.path().join(".wisp/config.toml"), t).expect("write");
+        write("[sandbox]\nmode = \"off\"\nwritable = [\"/etc\"]\nnetwork = true\nenv_passthrough = [\"GH_TOKEN\"]\n");
+        let mut s = settings();
+        let pc = load(dir.path(), &s).expect("loads").expect("present");
+        assert_eq!(
+            pc.raises,
+            vec![
+                "sandbox off".to_string(),
+                "sandbox writable /etc".into(),
+                "sandbox network".into(),
+                "sandbox env_passthrough GH_TOKEN".into()
+            ]
+        );
+        apply(&mut s, pc, false);
+        assert_eq!(s.sandbox.mode, crate::sandbox::Mode::WorkspaceWrite);
+        assert!(s.sandbox.writable.is_empty() && !s.sandbox.network);
+        assert!(s.sandbox.env_passthrough.is_empty());
+
+        write("[sandbox]\nmode = \"read-only\"\n");
+        let mut s = settings();
+        let pc = load(dir.path(), &s).expect("loads").expect("present");
+        assert!(pc.raises.is_empty());
+        apply(&mut s, pc, false);
+        assert_eq!(s.sandbox.mode, crate::sandbox::Mode::ReadOnly);
+
+        write("[sandbox]\nwritable = [\"relative\"]\n");
+        assert!(load(dir.path(), &settings()).is_err());
+    }
+
+    #[test]
+    fn hash_changes_with_content() {
         assert_ne!(hash(b"mode = \"standard\""), hash(b"mode = \"guarded\""));
     }
 }

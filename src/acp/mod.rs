@@ -371,6 +371,11 @@ async fn open(
         call_terminal.clone(),
     );
     if let Some(e) = editor {
+        // Commands the editor's terminal runs are beyond wisp's sandbox.
+        if e.terminal {
+            agent.policy.sandboxed = false;
+            eprintln!("wisp acp: commands run in the editor's terminal, outside wisp's sandbox: build/test commands ask");
+        }
         agent.ctx.client = Some(Rc::new(e));
     }
     let mode = agent.policy.mode;

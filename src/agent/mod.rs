@@ -89,6 +89,11 @@ pub trait Approver {
     fn waits_for_a_person(&self) -> bool {
         true
     }
+    /// The sandbox stopped `command`: may it run again outside? Only a
+    /// person can say yes; without one (`-p`, scripts) the answer is no.
+    fn escalate<'a>(&'a mut self, _command: &'a str) -> LocalBoxFuture<'a, bool> {
+        Box::pin(async { false })
+    }
 }
 
 /// How a step ended.
@@ -470,6 +475,9 @@ impl Agent {
             out = run => (out, StepOutcome::WantsMore),
             _ = cancel.cancelled() => (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled),
         };
+        if let Some(again) = self.escalate(&tool, input, &res.0, approver).await {
+            res = again;
+        }
         if let (Some(snap), Some(s)) = (snap, &mut self.session) {
             s.undo.record(snap).await;
         }
@@ -479,6 +487,37 @@ impl Agent {
             res.1 = StepOutcome::Stopped;
         }
         res
+    }
+
+    /// When the sandbox stopped a command, offers the user to run it again
+    /// outside; the result then holds both runs.
+    async fn escalate(
+        &self,
+        tool: &Rc<dyn Tool>,
+        input: &Value,
+        first: &ToolOutput,
+        approver: &mut dyn Approver,
+    ) -> Option<(ToolOutput, StepOutcome)> {
+        let command = input.get("command").and_then(Value::as_str)?;
+        if tool.kind() != ToolKind::Execute || !first.content.contains(crate::sandbox::REFUSED) {
+            return None;
+        }
+        if !approver.escalate(command).await {
+            return None;
+        }
+        let mut ctx = self.ctx.clone();
+        ctx.sandbox.mode = crate::sandbox::Mode::Off;
+        let cancel = self.ctx.cancel.clone();
+        let run = tool.run(input, &ctx);
+        let (second, outcome) = tokio::select! {
+            out = run => (out, StepOutcome::WantsMore),
+            _ = cancel.cancelled() => (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled),
+        };
+        let content = format!(
+            "{}\n[the user let it run again outside the sandbox:]\n{}",
+            first.content, second.content
+        );
+        Some((ToolOutput { content, ..second }, outcome))
     }
 
     /// Head and tail of a long output for the model; the whole of it saved

@@ -16,6 +16,12 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
     policy.yolo = yolo;
     policy.safe_commands = settings.safe_commands.clone();
     policy.protected = settings.protected.clone();
+    policy.sandboxed = settings.sandbox.holds();
+    let mut sandbox = settings.sandbox.clone();
+    // A key may live in a variable of any name: those never reach commands either.
+    sandbox.secret_vars = (settings.providers.values())
+        .filter_map(|p| p.api_key_env.clone())
+        .collect();
     for r in &settings.allow {
         policy.allow.push(Rule::parse(r)?);
     }
@@ -30,7 +36,10 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
         model: settings.model.clone(),
         tools: Registry::builtin(),
         policy,
-        ctx: ToolCtx::new(cwd),
+        ctx: ToolCtx {
+            sandbox,
+            ..ToolCtx::new(cwd)
+        },
         ledger: Default::default(),
         prices: crate::provider::pricing::Table {
             overrides: settings.prices.clone(),

@@ -88,6 +88,9 @@ pub struct Policy {
     pub protected: Vec<String>,
     /// Folders outside the workspace the model may read (wisp's saved outputs).
     pub readable: Vec<PathBuf>,
+    /// Whether commands run inside the OS sandbox. Build/test and configured
+    /// safe commands run project code, so they run unasked only when true.
+    pub sandboxed: bool,
 }
 
 impl Policy {
@@ -101,6 +104,7 @@ impl Policy {
             safe_commands: Vec::new(),
             protected: Vec::new(),
             readable: Vec::new(),
+            sandboxed: false,
         }
     }
 
@@ -159,6 +163,10 @@ impl Policy {
                     safe_commands: &self.safe_commands,
                 };
                 match command.map(|c| shell::classify(c, &scope)) {
+                    Some(shell::Class::Build) if !self.sandboxed => Decision::Ask(
+                        "runs project code (a build/test command) and the sandbox is not active"
+                            .into(),
+                    ),
                     Some(shell::Class::ReadOnly | shell::Class::Build) => Decision::Allow,
                     Some(shell::Class::Ask(why)) => Decision::Ask(why),
                     None => Decision::Ask("runs a command".into()),

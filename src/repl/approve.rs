@@ -64,6 +64,20 @@ impl Approver for AskUser {
             Approval::No(None)
         })
     }
+
+    fn escalate<'a>(&'a mut self, command: &'a str) -> LocalBoxFuture<'a, bool> {
+        Box::pin(async move {
+            render::println(&format!("ask: the sandbox stopped this command: {command}"));
+            match self
+                .input
+                .ask("run again outside the sandbox? [y/N]: ")
+                .await
+            {
+                Line::Text(t) => matches!(t.trim().to_ascii_lowercase().as_str(), "y" | "yes"),
+                Line::Interrupted | Line::Eof => false,
+            }
+        })
+    }
 }
 
 #[cfg(test)]

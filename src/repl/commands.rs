@@ -261,6 +261,7 @@ fn mode(repl: &mut Repl, args: &str) {
         s.note_mode(m.as_str());
     }
     render::println(&format!("mode: {} ({})", m.as_str(), m.describe()));
+    render::println(&repl.agent.ctx.sandbox.describe());
 }
 
 fn help() {

@@ -101,11 +101,12 @@ impl Repl {
         let tty = self.input.is_tty();
         if tty {
             render::println(&format!(
-                "wisp {} · {} {} · {} mode · /help for commands",
+                "wisp {} · {} {} · {} mode · {} · /help for commands",
                 env!("CARGO_PKG_VERSION"),
                 self.agent.provider.id(),
                 self.agent.model,
-                self.agent.policy.mode.as_str()
+                self.agent.policy.mode.as_str(),
+                self.agent.ctx.sandbox.short()
             ));
         }
         let source = if self.agent.conv.messages.is_empty() {

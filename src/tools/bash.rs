@@ -226,8 +226,9 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         .env("GIT_TERMINAL_PROMPT", "0")
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
+    // Every command run for the model starts here: secrets out, sandbox on.
+    let (mut child, sandbox) = crate::sandbox::spawn(cmd, &ctx.sandbox, &ctx.cwd)
+        .await
         .map_err(|e| ToolOutput::err(format!("failed to start {}: {e}", shell().display())))?;
     let mut guard = GroupGuard {
         pgid: child
@@ -334,9 +335,10 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     if background_killed {
         tail.push_str("[background processes still holding the output were killed]\n");
     }
-    tail.push_str(&exit_line(status));
-
     let mut content = cap.finish();
+    let failed = is_error || !status.is_some_and(|s| s.success());
+    tail.push_str(&sandbox.finish(&content, failed).await);
+    tail.push_str(&exit_line(status));
     if let Some(note) = spill.finish().await {
         tail.insert_str(0, &format!("{note}\n"));
     }

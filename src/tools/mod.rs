@@ -62,6 +62,8 @@ pub struct ToolCtx {
     pub spill_dir: Option<PathBuf>,
     /// An editor that reads, writes and runs commands for the tools (ACP).
     pub client: Option<Rc<dyn client::ClientTools>>,
+    /// How commands run for the model are contained.
+    pub sandbox: crate::sandbox::SandboxPolicy,
 }
 
 impl ToolCtx {
@@ -73,6 +75,7 @@ impl ToolCtx {
             plan_file: PathBuf::from("PLAN.md"),
             spill_dir: None,
             client: None,
+            sandbox: Default::default(),
         }
     }
 }
