@@ -224,7 +224,8 @@ fn a_nested_repository_config_cannot_run_code_outside() {
     ]));
     let w = wisp()
         .openai(&mock)
-        .args(&["-p", "--allow", "bash(git init*)", "go"]);
+        // Approved (here by --yolo): containment is what is tested.
+        .args(&["-p", "--yolo", "go"]);
     w.run().success();
     assert!(!exists(&mark), "the fsmonitor command wrote outside");
     assert!(
@@ -250,7 +251,7 @@ fn a_hook_written_by_a_command_is_gone_afterwards() {
     let mock = calls(json!([bash(&cmd)]));
     let w = w0
         .openai(&mock)
-        .args(&["-p", "--allow", "bash(printf*)", "go"]);
+        .args(&["-p", "--yolo", "go"]);
     w.run().success();
     assert!(!exists(&hook), "the hook is still there");
     assert_eq!(
