@@ -69,6 +69,8 @@ fn run(cli: cli::Cli) -> i32 {
         }
     };
     let code = rt.block_on(front_end(cli, settings, cwd));
+    // Background commands never outlive wisp.
+    tools::jobs::stop_all();
     // Exit here, before the runtime is dropped: dropping it would wait for any
     // blocking task still running (a read of stdin, a file walk) and delay
     // the exit after Ctrl-C. Everything worth keeping is already written.
@@ -178,6 +180,7 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     if cli.yolo {
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");
     }
+    tools::jobs::set_max(settings.max_background);
     let plain = cli.plain || settings.plain;
     let styled = render::styled(plain, cli.no_color);
     if let Some(l) = resumed {
@@ -277,6 +280,7 @@ fn watch_ctrl_c(cancel: agent::cancel::Cancel, busy: Arc<AtomicBool>, interactiv
             if busy.load(Ordering::SeqCst) {
                 cancel.cancel();
             } else if !interactive {
+                tools::jobs::stop_all();
                 std::process::exit(130);
             }
         }

@@ -46,6 +46,7 @@ impl Write for Stdout {
 fn quiet_on_broken_pipe<T>(r: std::io::Result<T>) -> std::io::Result<T> {
     if let Err(e) = &r {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
+            crate::tools::jobs::stop_all();
             std::process::exit(0);
         }
     }

@@ -128,6 +128,16 @@ pub const COMMANDS: &[Command] = &[
         help: "ask the model to write AGENTS.md for this project",
     },
     Command {
+        name: "jobs",
+        args: "",
+        help: "list background commands: id, status, running time, command",
+    },
+    Command {
+        name: "kill",
+        args: "ID",
+        help: "stop a background command and its process group",
+    },
+    Command {
         name: "quit",
         args: "",
         help: "leave wisp (also /exit, Ctrl-D)",
@@ -200,6 +210,7 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
                 repl.error(&e);
             }
         }
+        "jobs" | "kill" => super::jobs::command(repl, name, args).await,
         "quit" | "exit" => return Flow::Quit,
         n if n.starts_with("mcp__") => {
             let expanded = match &repl.agent.mcp {

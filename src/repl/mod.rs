@@ -6,6 +6,7 @@ pub mod attach;
 pub mod commands;
 pub mod context;
 pub mod input;
+pub mod jobs;
 pub mod session;
 pub mod switch;
 

@@ -93,6 +93,10 @@ async fn resume_cmd(repl: &mut Repl, args: &str) {
 
 async fn fresh(repl: &mut Repl) {
     repl.agent.save().await;
+    let stopped = crate::tools::jobs::stop_all();
+    if stopped > 0 {
+        render::println(&format!("stopped {stopped} background command(s)"));
+    }
     repl.agent.conv.messages.clear();
     let a = &repl.agent;
     let s = Session::new(&a.ctx.cwd, a.provider.id().as_str(), &a.model);

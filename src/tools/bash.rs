@@ -30,14 +30,15 @@ impl Tool for Bash {
         "bash"
     }
     fn description(&self) -> &str {
-        "Run a shell command in the working directory; returns combined output and exit code."
+        "Run a shell command in the working directory; returns combined output and exit code. For servers, watchers and long builds set run_in_background: it returns an id at once; read new output with bash_output and stop it with kill_shell."
     }
     fn schema(&self) -> Value {
         json!({
             "type": "object",
             "properties": {
                 "command": {"type": "string"},
-                "timeout_ms": {"type": "integer", "description": "default 120000, max 600000"}
+                "timeout_ms": {"type": "integer", "description": "default 120000, max 600000"},
+                "run_in_background": {"type": "boolean", "description": "start it and return an id at once (no timeout); for commands that keep running"}
             },
             "required": ["command"]
         })
@@ -222,6 +223,25 @@ impl Spill {
     }
 }
 
+/// Starts `command` the one way every command run for the model starts
+/// (foreground or background): its own process group, no stdin, piped output.
+fn spawn(command: &str, ctx: &ToolCtx) -> Result<tokio::process::Child, ToolOutput> {
+    let mut cmd = tokio::process::Command::new(shell());
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(&ctx.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("PAGER", "cat")
+        .env("GIT_PAGER", "cat")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .process_group(0)
+        .kill_on_drop(true);
+    cmd.spawn()
+        .map_err(|e| ToolOutput::err(format!("failed to start {}: {e}", shell().display())))
+}
+
 enum End {
     Exited(ExitStatus),
     TimedOut,
@@ -236,6 +256,10 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     if command.trim().is_empty() {
         return Err(ToolOutput::err("argument `command` is empty"));
     }
+    if super::util::opt_bool(args, "run_in_background")? == Some(true) {
+        let child = spawn(command, ctx)?;
+        return Ok(super::jobs::start(command, child, ctx.spill_dir.clone()));
+    }
     if let Some(run) = ctx
         .client
         .as_ref()
@@ -244,21 +268,7 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         return Ok(run.await);
     }
 
-    let mut cmd = tokio::process::Command::new(shell());
-    cmd.arg("-c")
-        .arg(command)
-        .current_dir(&ctx.cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("PAGER", "cat")
-        .env("GIT_PAGER", "cat")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .process_group(0)
-        .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| ToolOutput::err(format!("failed to start {}: {e}", shell().display())))?;
+    let mut child = spawn(command, ctx)?;
     let mut guard = GroupGuard {
         pgid: child
             .id()

@@ -4,10 +4,13 @@
 //! names are part of wisp's contract (fixtures and saved sessions use them).
 
 mod bash;
+mod bash_output;
 pub mod client;
 mod edit;
 mod glob;
 mod grep;
+pub mod jobs;
+mod kill_shell;
 mod read;
 pub mod skill;
 mod update_plan;
@@ -161,6 +164,8 @@ impl Registry {
             Rc::new(glob::Glob),
             Rc::new(bash::Bash),
             Rc::new(update_plan::UpdatePlan),
+            Rc::new(bash_output::BashOutput),
+            Rc::new(kill_shell::KillShell),
         ];
         Registry { tools }
     }
