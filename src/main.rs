@@ -15,6 +15,7 @@ mod provider;
 mod render;
 mod repl;
 mod session;
+mod subagent;
 mod tools;
 mod trust;
 mod worktree;
@@ -172,6 +173,9 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
         agent
             .tools
             .add(std::rc::Rc::new(tools::skill::Skill::new(skill_files)));
+    }
+    for w in subagent::attach(&mut agent, settings.max_parallel_tasks, settings.max_steps) {
+        render::eprintln(&format!("wisp: {w}"));
     }
     // The system prompt was built without skills; rebuild only to add them.
     if !agent.skills.is_empty() {

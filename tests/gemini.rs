@@ -61,7 +61,8 @@ fn streamed_text_answer_is_printed() {
             "bash",
             "update_plan",
             "bash_output",
-            "kill_shell"
+            "kill_shell",
+            "task"
         ]
     );
     // Only Gemini's schema subset is sent.

@@ -208,6 +208,9 @@ async fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErro
     let mut agent = crate::agent::setup::build(&settings, cwd.clone(), state.cli.yolo)
         .map_err(RpcError::internal)?;
     start_mcp(&mut agent, &cwd, params);
+    for w in crate::subagent::attach(&mut agent, settings.max_parallel_tasks, settings.max_steps) {
+        eprintln!("wisp acp: {w}");
+    }
     Ok(open(state, cwd, agent, Vec::new()).await)
 }
 
@@ -237,6 +240,9 @@ async fn load_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErr
         .map_err(RpcError::internal)?;
     crate::session::resume::attach(&mut agent, loaded);
     start_mcp(&mut agent, &cwd, params);
+    for w in crate::subagent::attach(&mut agent, settings.max_parallel_tasks, settings.max_steps) {
+        eprintln!("wisp acp: {w}");
+    }
     let replay = history::replay(&agent.conv.messages, &agent.tools, &cwd);
     let mut r = open(state, cwd, agent, replay).await;
     if let Some(o) = r.as_object_mut() {
@@ -439,6 +445,7 @@ async fn run_prompt(
         call_terminal: s.call_terminal.clone(),
         plan: None,
         window: agent.limits.window,
+        children: Vec::new(),
     };
     if let [crate::agent::conversation::Block::Text { text }] = content.as_slice() {
         if let Some(r) = session::slash(agent, text) {

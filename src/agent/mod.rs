@@ -5,6 +5,7 @@
 //! to step again; that is what keeps the loop under the user's control.
 
 pub mod cancel;
+pub mod child;
 pub mod conversation;
 pub mod prompt;
 pub mod setup;
@@ -43,6 +44,13 @@ pub enum AgentEvent<'a> {
     Usage {
         call: &'a Usage,
         session: &'a usage::Totals,
+    },
+    /// Something a subagent did (not its streamed text), for the `task`
+    /// call `call` that runs it; `child` labels it (`explore#2`).
+    Child {
+        call: &'a str,
+        child: &'a str,
+        event: &'a AgentEvent<'a>,
     },
 }
 
@@ -99,7 +107,7 @@ pub enum StepOutcome {
 
 pub struct Agent {
     pub conv: Conversation,
-    pub provider: Box<dyn Provider>,
+    pub provider: Rc<dyn Provider>,
     pub model: String,
     pub tools: Registry,
     pub policy: Policy,
@@ -115,6 +123,8 @@ pub struct Agent {
     /// The transcript and undo checkpoints; None runs without saving.
     pub session: Option<crate::session::Session>,
     pub limits: crate::session::compact::Limits,
+    /// Agent definitions the `task` tool runs; None in a child (depth 1).
+    pub subagents: Option<Rc<child::Subagents>>,
 }
 
 impl Agent {
@@ -257,7 +267,16 @@ impl Agent {
         let mut results = Vec::with_capacity(calls.len());
         let mut images = Vec::new();
         let mut outcome = StepOutcome::WantsMore;
-        for (id, name, input) in &calls {
+        // `task` calls run first, all at once; the others in order after.
+        let mut tasks = self.run_tasks(&calls, sink, approver).await;
+        for (i, (id, name, input)) in calls.iter().enumerate() {
+            if let Some((output, o)) = tasks.get_mut(i).and_then(Option::take) {
+                if outcome == StepOutcome::WantsMore {
+                    outcome = o;
+                }
+                results.push(result_block(id, name, &output));
+                continue;
+            }
             if outcome != StepOutcome::WantsMore {
                 let why = if outcome == StepOutcome::Cancelled {
                     "cancelled by user"

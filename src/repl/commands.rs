@@ -128,6 +128,11 @@ pub const COMMANDS: &[Command] = &[
         help: "ask the model to write AGENTS.md for this project",
     },
     Command {
+        name: "agents",
+        args: "",
+        help: "list the agents the task tool can start: name, source, tools, description",
+    },
+    Command {
         name: "jobs",
         args: "",
         help: "list background commands: id, status, running time, command",
@@ -208,6 +213,11 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
         "mcp" => {
             if let Err(e) = crate::mcp::command::run(&mut repl.agent, args).await {
                 repl.error(&e);
+            }
+        }
+        "agents" => {
+            for l in crate::subagent::list(repl.agent.subagents.as_deref()) {
+                render::println(&l);
             }
         }
         "jobs" | "kill" => super::jobs::command(repl, name, args).await,

@@ -69,7 +69,7 @@ async fn resume_cmd(repl: &mut Repl, args: &str) {
         s.select(p, Some(l.header.model.clone()));
         match crate::provider::build(&s) {
             Ok(provider) => {
-                repl.agent.provider = provider;
+                repl.agent.provider = provider.into();
                 repl.agent.model = s.model.clone();
                 repl.settings = s;
             }

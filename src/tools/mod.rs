@@ -13,6 +13,7 @@ pub mod jobs;
 mod kill_shell;
 mod read;
 pub mod skill;
+pub mod task;
 mod update_plan;
 mod util;
 mod write;
