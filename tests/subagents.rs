@@ -324,3 +324,107 @@ fn agents_lists_definitions_and_task_lines_are_labelled() {
         .expect(out);
     assert!(line.starts_with("  explore#"), "{line}");
 }
+
+#[test]
+fn transcripts_are_saved_beside_the_session_and_resume_shows_task_results() {
+    let mock = two_children(0);
+    let w = wisp().openai(&mock).stdin("survey\n");
+    w.run().success();
+    let sessions = w.home.path().join("data/wisp/sessions");
+    let dir = std::fs::read_dir(&sessions)
+        .expect("sessions")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("the session's folder");
+    let alpha =
+        std::fs::read_to_string(dir.join("task-explore-1.jsonl")).expect("child transcript");
+    assert!(
+        alpha.contains("find alpha") && alpha.contains("alpha is in a.txt"),
+        "{alpha}"
+    );
+    assert!(
+        !alpha.contains("survey"),
+        "the child's transcript holds only its own conversation"
+    );
+    assert!(dir.join("task-explore-2.jsonl").exists());
+    // Only the parent is a session of its own: -c finds it.
+    let w = w.args(&["-c"]).stdin("");
+    let run = w.run();
+    run.success();
+    assert!(
+        run.stdout.contains("> survey [2 tool calls] → both found"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("  explore#1 → alpha is in a.txt"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("  explore#2 → beta is in b.txt"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_child_asks_through_the_parents_approver_labelled() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "fix", "hasToolResult": false},
+         "response": {"toolCalls": [task("make the file", Some("fixer"))]}},
+        {"match": {"userMessage": "fix", "hasToolResult": true}, "response": {"content": "fixed"}},
+        {"match": {"userMessage": "make the file", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "bash", "arguments": {"command": "touch made.txt"}}]}},
+        {"match": {"userMessage": "make the file", "hasToolResult": true}, "response": {"content": "made"}}
+    ]));
+    let agent = "---\nname: fixer\ndescription: Fixes things\ntools: Bash\n---\nFix.\n";
+    let w = wisp()
+        .openai(&mock)
+        .file(".claude/agents/fixer.md", agent)
+        .stdin("fix\ny\n");
+    let run = w.run();
+    run.success();
+    assert!(
+        run.stdout.contains("ask: bash touch made.txt")
+            && run.stdout.contains("asked by fixer#1: "),
+        "{}",
+        run.stdout
+    );
+    assert!(w.path("made.txt").exists(), "approved, so it ran");
+
+    // A definition's mode only lowers the parent's: --yolo does not reach a
+    // guarded agent, whose command asks (and -p refuses).
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "fix", "hasToolResult": false},
+         "response": {"toolCalls": [task("make the file", Some("fixer"))]}},
+        {"match": {"userMessage": "fix", "hasToolResult": true}, "response": {"content": "fixed"}},
+        {"match": {"userMessage": "make the file", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "bash", "arguments": {"command": "touch made.txt"}}]}},
+        {"match": {"userMessage": "make the file", "hasToolResult": true}, "response": {"content": "made"}}
+    ]));
+    let agent = "---\nname: fixer\ndescription: Fixes things\ntools: Bash\npermissionMode: plan\n---\nFix.\n";
+    let w = wisp()
+        .openai(&mock)
+        .file(".claude/agents/fixer.md", agent)
+        .args(&["-p", "--yolo", "fix"]);
+    w.run().success();
+    assert!(
+        !w.path("made.txt").exists(),
+        "the guarded child ran a command unasked"
+    );
+    let last = requests_for(&mock, "make the file")
+        .pop()
+        .expect("child's second call");
+    let result = messages(&last)
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "tool")
+        .map(text_of)
+        .expect("result");
+    assert!(
+        result.contains("needs approval") && result.contains("asked by fixer#1"),
+        "{result}"
+    );
+}
