@@ -428,3 +428,25 @@ fn a_child_asks_through_the_parents_approver_labelled() {
         "{result}"
     );
 }
+
+#[test]
+fn childrens_tokens_count_in_the_sessions_usage() {
+    let u =
+        |i: u64, o: u64| json!({"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o});
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "go", "hasToolResult": false},
+         "response": {"toolCalls": [task("count", None)], "usage": u(100, 10)}},
+        {"match": {"userMessage": "go", "hasToolResult": true},
+         "response": {"content": "done", "usage": u(200, 20)}},
+        {"match": {"userMessage": "count"},
+         "response": {"content": "counted", "usage": u(1000, 500)}}
+    ]));
+    let w = wisp()
+        .openai(&mock)
+        .args(&["-p", "--output-format", "json", "go"]);
+    let run = w.run();
+    run.success();
+    let v: Value = serde_json::from_str(run.stdout.trim()).expect("json result");
+    assert_eq!(v["usage"]["input_tokens"], 1300, "{v}");
+    assert_eq!(v["usage"]["output_tokens"], 530, "{v}");
+}
