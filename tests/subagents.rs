@@ -450,3 +450,30 @@ fn childrens_tokens_count_in_the_sessions_usage() {
     assert_eq!(v["usage"]["input_tokens"], 1300, "{v}");
     assert_eq!(v["usage"]["output_tokens"], 530, "{v}");
 }
+
+#[test]
+fn undo_puts_back_what_a_child_wrote() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "fix", "hasToolResult": false},
+         "response": {"toolCalls": [task("write it", Some("writer"))]}},
+        {"match": {"userMessage": "fix", "hasToolResult": true}, "response": {"content": "fixed"}},
+        {"match": {"userMessage": "write it", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "write", "arguments": {"path": "notes.txt", "content": "new\n"}}]}},
+        {"match": {"userMessage": "write it", "hasToolResult": true}, "response": {"content": "written"}}
+    ]));
+    let w = wisp()
+        .openai(&mock)
+        .file("notes.txt", "old\n")
+        .file(
+            ".wisp/agents/writer.md",
+            "---\nname: writer\ndescription: Writes\ntools: Write\n---\nWrite.\n",
+        )
+        .stdin("fix\n/undo\n");
+    let run = w.run();
+    run.success();
+    assert!(run.stdout.contains("notes.txt"), "{}", run.stdout);
+    assert_eq!(
+        std::fs::read_to_string(w.path("notes.txt")).unwrap(),
+        "old\n"
+    );
+}

@@ -209,15 +209,18 @@ impl Agent {
                     name: "task",
                     output: &out,
                 });
-                (index, out, outcome, child.ledger)
+                (index, out, outcome, child)
             }
         });
         let done: Vec<_> = futures_util::stream::iter(runs)
             .buffer_unordered(subs.max_parallel)
             .collect()
             .await;
-        for (index, out, outcome, ledger) in done {
-            self.ledger.absorb(&ledger);
+        for (index, out, outcome, mut child) in done {
+            self.ledger.absorb(&child.ledger);
+            if let (Some(mine), Some(theirs)) = (&mut self.session, child.session.take()) {
+                mine.undo.absorb(theirs.undo);
+            }
             results[index] = Some((out, outcome));
         }
         results
