@@ -159,7 +159,7 @@ impl Agent {
                 summary: &summary,
                 input,
             });
-            match self.make_child(&subs, input).await {
+            match self.make_child(&subs, input) {
                 Ok((label, read_only, child)) => jobs.push(Job {
                     index,
                     label,
@@ -228,7 +228,7 @@ impl Agent {
 
     /// A child for one `task` call: its definition, tools, permissions,
     /// model and transcript.
-    async fn make_child(
+    fn make_child(
         &mut self,
         subs: &Subagents,
         input: &Value,

@@ -19,7 +19,7 @@ const EXPLORE_PROMPT: &str = "You explore a codebase to answer one question. Fin
 fn explore() -> AgentDef {
     AgentDef {
         name: "explore".into(),
-        description: "Read-only search of the codebase (read, grep, glob, read-only bash): finds files, code and facts and reports them briefly. The default.".into(),
+        description: "Read-only search of the code (read, grep, glob, read-only bash); reports what it finds.".into(),
         tools: Some(["read", "grep", "glob", "bash"].map(String::from).to_vec()),
         model: None,
         mode: None,

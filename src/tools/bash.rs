@@ -38,7 +38,7 @@ impl Tool for Bash {
             "properties": {
                 "command": {"type": "string"},
                 "timeout_ms": {"type": "integer", "description": "default 120000, max 600000"},
-                "run_in_background": {"type": "boolean", "description": "start it and return an id at once (no timeout); for commands that keep running"}
+                "run_in_background": {"type": "boolean", "description": "return an id at once; no timeout"}
             },
             "required": ["command"]
         })

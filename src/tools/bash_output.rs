@@ -13,14 +13,14 @@ impl Tool for BashOutput {
         "bash_output"
     }
     fn description(&self) -> &str {
-        "Read the new output of a background command started with bash run_in_background (only what it printed since the last read), and whether it is still running or its exit code. filter keeps only lines matching a regex."
+        "New output of a background command since the last read, and whether it still runs (or its exit code). filter: a regex; only matching lines are returned."
     }
     fn schema(&self) -> Value {
         json!({
             "type": "object",
             "properties": {
-                "id": {"type": "string", "description": "the id bash returned, e.g. bg1"},
-                "filter": {"type": "string", "description": "regex; only matching lines are returned (the others are discarded)"}
+                "id": {"type": "string"},
+                "filter": {"type": "string"}
             },
             "required": ["id"]
         })

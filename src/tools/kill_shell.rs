@@ -12,12 +12,12 @@ impl Tool for KillShell {
         "kill_shell"
     }
     fn description(&self) -> &str {
-        "Stop a background command started with bash run_in_background, and every process it started. Stop servers and watchers once they are no longer needed."
+        "Stop a background command and every process it started; stop servers and watchers once done with them."
     }
     fn schema(&self) -> Value {
         json!({
             "type": "object",
-            "properties": {"id": {"type": "string", "description": "the id bash returned, e.g. bg1"}},
+            "properties": {"id": {"type": "string"}},
             "required": ["id"]
         })
     }

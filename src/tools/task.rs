@@ -16,7 +16,7 @@ impl Task {
     /// `agents`: (name, description) of every agent the tool can start.
     pub fn new(agents: &[(String, String)], max_parallel: usize) -> Self {
         let mut d = format!(
-            "Run a subagent with a fresh context on a self-contained task and get back only its final answer. Use it for broad searches and side investigations whose details would crowd this conversation; call it several times in one step to run up to {max_parallel} at once. The subagent sees nothing of this conversation: give `prompt` everything it needs and say what to report. Agents (default explore):"
+            "Run a subagent with a fresh context on a self-contained task; returns only its final answer. Use it for broad searches and side investigations that would crowd this conversation; up to {max_parallel} calls in one step run at once. It sees none of this conversation: put all it needs, and what to report, in prompt. Agents:"
         );
         for (name, desc) in agents {
             d.push_str(&format!("\n- {name}: {desc}"));
@@ -36,9 +36,9 @@ impl Tool for Task {
         json!({
             "type": "object",
             "properties": {
-                "description": {"type": "string", "description": "3-5 words shown to the user"},
-                "prompt": {"type": "string", "description": "the whole task, and what to report"},
-                "agent": {"type": "string", "description": "agent name (default explore)"}
+                "description": {"type": "string", "description": "3-5 words"},
+                "prompt": {"type": "string"},
+                "agent": {"type": "string", "description": "default explore"}
             },
             "required": ["description", "prompt"]
         })
