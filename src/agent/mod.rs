@@ -270,14 +270,8 @@ impl Agent {
         // `task` calls run first, all at once; the others in order after.
         let mut tasks = self.run_tasks(&calls, sink, approver).await;
         for (i, (id, name, input)) in calls.iter().enumerate() {
-            if let Some((output, o)) = tasks.get_mut(i).and_then(Option::take) {
-                if outcome == StepOutcome::WantsMore {
-                    outcome = o;
-                }
-                results.push(result_block(id, name, &output));
-                continue;
-            }
-            if outcome != StepOutcome::WantsMore {
+            let task = tasks.get_mut(i).and_then(Option::take);
+            if task.is_none() && outcome != StepOutcome::WantsMore {
                 let why = if outcome == StepOutcome::Cancelled {
                     "cancelled by user"
                 } else {
@@ -286,8 +280,13 @@ impl Agent {
                 results.push(result_block(id, name, &ToolOutput::err(why)));
                 continue;
             }
-            let (mut output, o) = self.run_call(id, name, input, sink, approver).await;
-            outcome = o;
+            let (mut output, o) = match task {
+                Some(done) => done,
+                None => self.run_call(id, name, input, sink, approver).await,
+            };
+            if outcome == StepOutcome::WantsMore {
+                outcome = o;
+            }
             // Tools cap their own output; this guards against any that do not.
             if output.content.len() > self.ctx.max_output {
                 output.content = self.cap_output(&output.content).await;
