@@ -352,3 +352,74 @@ pub fn list() -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::{Tool, ToolCtx};
+    use serde_json::json;
+
+    fn id_of(started: &str) -> String {
+        started
+            .split("with id ")
+            .nth(1)
+            .and_then(|r| r.split(|c: char| !c.is_alphanumeric()).next())
+            .expect("an id")
+            .to_string()
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn unread_output_is_capped_and_saved_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut ctx = ToolCtx::new(dir.path().to_path_buf());
+        ctx.spill_dir = Some(dir.path().join("session"));
+        let bash = crate::tools::Registry::builtin().get("bash").expect("bash");
+        let args = json!({"command": "seq 1 20000; echo END", "run_in_background": true});
+        let started = bash.run(&args, &ctx).await;
+        assert!(!started.is_error, "{}", started.content);
+        let id = id_of(&started.content);
+        let mut out = String::new();
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            out = read(&id, None).expect("known id");
+            if out.contains("status: exited") {
+                break;
+            }
+        }
+        assert!(out.ends_with("status: exited, exit code: 0"), "{out}");
+        assert!(
+            out.contains("19999\n20000\nEND\n"),
+            "the newest output is kept"
+        );
+        assert!(out.len() < UNREAD_MAX + 300, "{}", out.len());
+        let note = out.lines().next().expect("a first line");
+        assert!(note.contains("earlier bytes not shown"), "{note}");
+        let path = note
+            .split("is in ")
+            .nth(1)
+            .expect("file")
+            .trim_end_matches(']');
+        let whole = std::fs::read_to_string(path).expect("saved output");
+        assert!(whole.starts_with("1\n2\n3\n") && whole.ends_with("20000\nEND\n"));
+        // Read again: nothing new, still exited.
+        let again = read(&id, None).expect("known id");
+        assert!(again.starts_with("(no new output)"), "{again}");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn filter_keeps_matching_lines_and_unknown_ids_say_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ctx = ToolCtx::new(dir.path().to_path_buf());
+        let bash = crate::tools::Registry::builtin().get("bash").expect("bash");
+        let args = json!({"command": "echo keep one; echo drop; echo keep two", "run_in_background": true});
+        let id = id_of(&bash.run(&args, &ctx).await.content);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let re = regex::Regex::new("^keep").expect("regex");
+        let out = read(&id, Some(&re)).expect("known id");
+        assert!(out.starts_with("keep one\nkeep two\n"), "{out}");
+        assert!(!out.contains("drop"), "{out}");
+        assert!(read("bg99999", None)
+            .unwrap_err()
+            .contains("no background command"));
+    }
+}
