@@ -356,7 +356,7 @@ pub fn list() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::{Tool, ToolCtx};
+    use crate::tools::ToolCtx;
     use serde_json::json;
 
     fn id_of(started: &str) -> String {
