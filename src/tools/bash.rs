@@ -224,15 +224,29 @@ impl Spill {
 }
 
 /// Starts `command` the one way every command run for the model starts
-/// (foreground or background): its own process group, no stdin, piped output.
-fn spawn(command: &str, ctx: &ToolCtx) -> Result<tokio::process::Child, ToolOutput> {
+/// (foreground or background): its own process group, no stdin, output
+/// piped, or into `file` (a background command's log).
+fn spawn(
+    command: &str,
+    ctx: &ToolCtx,
+    file: Option<std::fs::File>,
+) -> Result<tokio::process::Child, ToolOutput> {
+    let (out, err) = match file {
+        Some(f) => {
+            let dup = f
+                .try_clone()
+                .map_err(|e| ToolOutput::err(format!("cannot open the output file: {e}")))?;
+            (Stdio::from(f), Stdio::from(dup))
+        }
+        None => (Stdio::piped(), Stdio::piped()),
+    };
     let mut cmd = tokio::process::Command::new(shell());
     cmd.arg("-c")
         .arg(command)
         .current_dir(&ctx.cwd)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(out)
+        .stderr(err)
         .env("PAGER", "cat")
         .env("GIT_PAGER", "cat")
         .env("GIT_TERMINAL_PROMPT", "0")
@@ -257,8 +271,9 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         return Err(ToolOutput::err("argument `command` is empty"));
     }
     if super::util::opt_bool(args, "run_in_background")? == Some(true) {
-        let child = spawn(command, ctx)?;
-        return Ok(super::jobs::start(command, child, ctx.spill_dir.clone()));
+        let (id, file, path) = super::jobs::prepare(ctx.spill_dir.as_deref())?;
+        let child = spawn(command, ctx, Some(file))?;
+        return Ok(super::jobs::start(id, command, child, path));
     }
     if let Some(run) = ctx
         .client
@@ -268,7 +283,7 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         return Ok(run.await);
     }
 
-    let mut child = spawn(command, ctx)?;
+    let mut child = spawn(command, ctx, None)?;
     let mut guard = GroupGuard {
         pgid: child
             .id()

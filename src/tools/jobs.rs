@@ -1,46 +1,37 @@
 //! Background commands: the registry behind `bash {run_in_background}`,
 //! `bash_output`, `kill_shell`, `/jobs` and `/kill`.
 //!
-//! A job is a shell in its own process group whose output a small task reads
-//! into a capped "unread" buffer (and, whole, into a file in the session's
-//! folder). Jobs belong to the wisp process, not to one conversation: the
-//! registry is process-wide so every exit path can stop them all. It holds
-//! nothing until the first background command starts.
+//! A job is a shell in its own process group whose stdout and stderr go
+//! straight into a log file in the session's folder: the whole output is kept
+//! with no reader task and no buffer in wisp, and `bash_output` reads the file
+//! from where the last read stopped. Jobs belong to the wisp process, not to
+//! one conversation: the registry is process-wide so every exit path can stop
+//! them all. It holds nothing until the first background command starts.
 
 use super::ToolOutput;
-use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Most unread bytes kept per job; older unread output is dropped (it stays
-/// in the saved file).
-const UNREAD_MAX: usize = 24_000;
+/// Most new bytes one read returns; older unread output is skipped (it stays
+/// in the log file).
+const UNREAD_MAX: u64 = 24_000;
 /// How long `kill` waits after SIGTERM before SIGKILL.
 const TERM_GRACE: Duration = Duration::from_millis(1500);
-
-/// What the reader task shares with the registry.
-#[derive(Default)]
-struct Out {
-    unread: VecDeque<u8>,
-    /// Unread bytes dropped since the last read because the buffer was full.
-    dropped: usize,
-    total: usize,
-    /// Set when the shell has exited.
-    exit: Option<ExitStatus>,
-    killed: bool,
-}
 
 struct Job {
     id: String,
     command: String,
     pgid: libc::pid_t,
     started: Instant,
-    /// The whole output, when the session has a folder.
-    file: Option<PathBuf>,
-    out: Arc<Mutex<Out>>,
+    log: PathBuf,
+    /// Where the next read starts.
+    read_to: u64,
+    child: tokio::process::Child,
+    exit: Option<ExitStatus>,
+    killed: bool,
 }
 
 struct Registry {
@@ -61,38 +52,53 @@ fn jobs() -> MutexGuard<'static, Registry> {
     JOBS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn lock(out: &Mutex<Out>) -> MutexGuard<'_, Out> {
-    out.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Sets how many background commands may run at once (config `max_background`).
 pub fn set_max(max: usize) {
     jobs().max = max.max(1);
 }
 
-impl Out {
-    fn push(&mut self, bytes: &[u8]) {
-        self.total += bytes.len();
-        self.unread.extend(bytes);
-        let over = self.unread.len().saturating_sub(UNREAD_MAX);
-        if over > 0 {
-            self.unread.drain(..over);
-            self.dropped += over;
+impl Job {
+    /// Notes the exit status once the shell has exited.
+    fn poll(&mut self) {
+        if self.exit.is_none() {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                self.exit = Some(s);
+            }
         }
     }
 
-    fn running(&self) -> bool {
+    fn running(&mut self) -> bool {
+        self.poll();
         self.exit.is_none()
     }
 }
 
-/// Starts `cmd` (already spawned by the bash tool's spawn path, in its own
-/// process group) as background job and returns what the model reads.
-pub fn start(
-    command: &str,
-    mut child: tokio::process::Child,
-    spill_dir: Option<PathBuf>,
-) -> ToolOutput {
+/// Checks there is room for another job, reserves its id and creates its
+/// log file (in the session's folder, else the temporary directory).
+pub fn prepare(dir: Option<&Path>) -> Result<(String, std::fs::File, PathBuf), ToolOutput> {
+    let mut reg = jobs();
+    let running = reg
+        .jobs
+        .iter_mut()
+        .filter_map(|j| j.running().then_some(()))
+        .count();
+    if running >= reg.max {
+        return Err(ToolOutput::err(format!(
+            "{running} background commands are already running (max_background); stop one with kill_shell first"
+        )));
+    }
+    let id = format!("bg{}", reg.next);
+    reg.next += 1;
+    let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+    let path = dir.join(format!("{id}-{}.log", std::process::id()));
+    let file = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::File::create(&path))
+        .map_err(|e| ToolOutput::err(format!("cannot create {}: {e}", path.display())))?;
+    Ok((id, file, path))
+}
+
+/// Registers a started job and returns what the model reads.
+pub fn start(id: String, command: &str, child: tokio::process::Child, log: PathBuf) -> ToolOutput {
     let Some(pgid) = child
         .id()
         .and_then(|id| libc::pid_t::try_from(id).ok())
@@ -100,92 +106,22 @@ pub fn start(
     else {
         return ToolOutput::err("the background command exited before it could be tracked");
     };
-    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
-        kill_group(pgid, libc::SIGKILL);
-        return ToolOutput::err("failed to capture the command's output");
-    };
-    let mut reg = jobs();
-    let running = reg.jobs.iter().filter(|j| lock(&j.out).running()).count();
-    if running >= reg.max {
-        kill_group(pgid, libc::SIGKILL);
-        return ToolOutput::err(format!(
-            "{running} background commands are already running (max_background); stop one with kill_shell first"
-        ));
-    }
-    let id = format!("bg{}", reg.next);
-    reg.next += 1;
-    let file = spill_dir.map(|d| d.join(format!("{id}-{}.log", std::process::id())));
-    let out = Arc::new(Mutex::new(Out::default()));
-    tokio::spawn(read_job(child, stdout, stderr, file.clone(), out.clone()));
-    reg.jobs.push(Job {
-        id: id.clone(),
+    let msg = format!(
+        "started in the background with id {id}; its whole output goes to {}. Read new output with bash_output {{\"id\": \"{id}\"}}; stop it with kill_shell.",
+        log.display()
+    );
+    jobs().jobs.push(Job {
+        id,
         command: command.to_string(),
         pgid,
         started: Instant::now(),
-        file: file.clone(),
-        out,
+        log,
+        read_to: 0,
+        child,
+        exit: None,
+        killed: false,
     });
-    let saved = match &file {
-        Some(f) => format!("; its whole output is saved in {}", f.display()),
-        None => String::new(),
-    };
-    ToolOutput::ok(format!(
-        "started in the background with id {id}{saved}. Read its output with bash_output {{\"id\": \"{id}\"}}; stop it with kill_shell."
-    ))
-}
-
-/// Reads the job's output until both pipes close and the shell has exited.
-async fn read_job(
-    mut child: tokio::process::Child,
-    mut stdout: tokio::process::ChildStdout,
-    mut stderr: tokio::process::ChildStderr,
-    path: Option<PathBuf>,
-    out: Arc<Mutex<Out>>,
-) {
-    let mut file = match path {
-        Some(p) => {
-            let made = async {
-                if let Some(dir) = p.parent() {
-                    tokio::fs::create_dir_all(dir).await?;
-                }
-                tokio::fs::File::create(&p).await
-            };
-            made.await.ok()
-        }
-        None => None,
-    };
-    let (mut b1, mut b2) = ([0u8; 4096], [0u8; 4096]);
-    let (mut out_open, mut err_open, mut exited) = (true, true, false);
-    while out_open || err_open || !exited {
-        let chunk: Option<&[u8]> = tokio::select! {
-            r = stdout.read(&mut b1), if out_open => match r {
-                Ok(n) if n > 0 => Some(&b1[..n]),
-                _ => { out_open = false; None }
-            },
-            r = stderr.read(&mut b2), if err_open => match r {
-                Ok(n) if n > 0 => Some(&b2[..n]),
-                _ => { err_open = false; None }
-            },
-            s = child.wait(), if !exited => {
-                exited = true;
-                if let Ok(s) = s {
-                    lock(&out).exit = Some(s);
-                }
-                None
-            }
-        };
-        if let Some(bytes) = chunk {
-            lock(&out).push(bytes);
-            if let Some(f) = &mut file {
-                if f.write_all(bytes).await.is_err() {
-                    file = None;
-                }
-            }
-        }
-    }
-    if let Some(f) = &mut file {
-        let _ = f.flush().await;
-    }
+    ToolOutput::ok(msg)
 }
 
 fn kill_group(pgid: libc::pid_t, sig: libc::c_int) {
@@ -202,9 +138,10 @@ fn group_alive(pgid: libc::pid_t) -> bool {
     unsafe { libc::killpg(pgid, 0) == 0 }
 }
 
-fn status_line(o: &Out, started: Instant) -> String {
-    match o.exit {
-        None => format!("status: running ({})", elapsed(started)),
+fn status_line(j: &mut Job) -> String {
+    j.poll();
+    match j.exit {
+        None => format!("status: running ({})", elapsed(j.started)),
         Some(s) => {
             use std::os::unix::process::ExitStatusExt;
             let how = match (s.code(), s.signal()) {
@@ -212,7 +149,7 @@ fn status_line(o: &Out, started: Instant) -> String {
                 (None, Some(sig)) => format!("killed by signal {sig}"),
                 _ => "exit code: unknown".to_string(),
             };
-            let by = if o.killed {
+            let by = if j.killed {
                 " (stopped by kill_shell)"
             } else {
                 ""
@@ -233,85 +170,89 @@ fn elapsed(since: Instant) -> String {
     }
 }
 
-fn unknown(id: &str) -> String {
-    let known: Vec<String> = jobs().jobs.iter().map(|j| j.id.clone()).collect();
-    if known.is_empty() {
+/// Runs `f` on job `id` (`bg3` or `3`), or says which ids exist.
+fn with_job<T>(id: &str, f: impl FnOnce(&mut Job) -> T) -> Result<T, String> {
+    let mut reg = jobs();
+    let id = id.trim();
+    if let Some(j) = reg
+        .jobs
+        .iter_mut()
+        .find(|j| j.id == id || j.id.strip_prefix("bg") == Some(id))
+    {
+        return Ok(f(j));
+    }
+    let known: Vec<&str> = reg.jobs.iter().map(|j| j.id.as_str()).collect();
+    Err(if known.is_empty() {
         format!("no background command `{id}` (none has been started)")
     } else {
         format!("no background command `{id}`; known: {}", known.join(", "))
-    }
-}
-
-/// Accepts `bg3` and `3`.
-fn find<'a>(reg: &'a Registry, id: &str) -> Option<&'a Job> {
-    let id = id.trim();
-    reg.jobs
-        .iter()
-        .find(|j| j.id == id || j.id.strip_prefix("bg") == Some(id))
+    })
 }
 
 /// What the job printed since the last read (lines matching `filter` only,
 /// when given), then its status. Reading consumes the output.
 pub fn read(id: &str, filter: Option<&regex::Regex>) -> Result<String, String> {
-    let reg = jobs();
-    let Some(job) = find(&reg, id) else {
-        drop(reg);
-        return Err(unknown(id));
-    };
-    let mut o = lock(&job.out);
-    let bytes: Vec<u8> = o.unread.drain(..).collect();
-    let dropped = std::mem::take(&mut o.dropped);
-    let mut text = String::from_utf8_lossy(&bytes).into_owned();
-    if let Some(re) = filter {
-        let kept: Vec<&str> = text.lines().filter(|l| re.is_match(l)).collect();
-        text = kept.join("\n");
-    }
-    let mut s = String::new();
-    if dropped > 0 {
-        s.push_str(&format!("[{dropped} earlier bytes not shown"));
-        match &job.file {
-            Some(f) => s.push_str(&format!("; the whole output is in {}]\n", f.display())),
-            None => s.push_str("]\n"),
+    with_job(id, |j| {
+        // The status first: output written before the exit is then all in the file.
+        let status = status_line(j);
+        let mut s = String::new();
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(&j.log).and_then(|mut f| {
+            let end = f.seek(SeekFrom::End(0))?;
+            let from = j.read_to.max(end.saturating_sub(UNREAD_MAX));
+            if from > j.read_to {
+                s.push_str(&format!(
+                    "[{} earlier bytes not shown; the whole output is in {}]\n",
+                    from - j.read_to,
+                    j.log.display()
+                ));
+            }
+            f.seek(SeekFrom::Start(from))?;
+            f.take(end - from).read_to_end(&mut bytes)?;
+            j.read_to = end;
+            Ok(())
+        });
+        if let Err(e) = read {
+            s.push_str(&format!("[cannot read {}: {e}]\n", j.log.display()));
         }
-    }
-    if text.is_empty() {
-        s.push_str("(no new output)\n");
-    } else {
-        s.push_str(&text);
-        if !text.ends_with('\n') {
-            s.push('\n');
+        let mut text = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(re) = filter {
+            let kept: Vec<&str> = text.lines().filter(|l| re.is_match(l)).collect();
+            text = kept.join("\n");
         }
-    }
-    s.push_str(&status_line(&o, job.started));
-    Ok(s)
+        if text.is_empty() {
+            s.push_str("(no new output)\n");
+        } else {
+            s.push_str(&text);
+            if !text.ends_with('\n') {
+                s.push('\n');
+            }
+        }
+        s.push_str(&status);
+        s
+    })
 }
 
 /// Stops the job's whole process group: SIGTERM, then SIGKILL for whatever
 /// is still there after a grace period.
 pub async fn kill(id: &str) -> Result<String, String> {
-    let (pgid, out, jid) = {
-        let reg = jobs();
-        let Some(job) = find(&reg, id) else {
-            drop(reg);
-            return Err(unknown(id));
-        };
-        (job.pgid, job.out.clone(), job.id.clone())
-    };
-    if !lock(&out).running() && !group_alive(pgid) {
+    let (pgid, jid, running) = with_job(id, |j| (j.pgid, j.id.clone(), j.running()))?;
+    if !running && !group_alive(pgid) {
         return Ok(format!("{jid} had already exited"));
     }
-    lock(&out).killed = true;
+    with_job(&jid, |j| j.killed = true)?;
     kill_group(pgid, libc::SIGTERM);
     let until = Instant::now() + TERM_GRACE;
-    while Instant::now() < until && group_alive(pgid) {
+    // The shell is a child of wisp: it stays a zombie, counted alive, until
+    // reaped, so reap while waiting.
+    while Instant::now() < until && (with_job(&jid, Job::running)? || group_alive(pgid)) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     if group_alive(pgid) {
         kill_group(pgid, libc::SIGKILL);
     }
-    // Give the reader a moment to record the exit status.
     for _ in 0..20 {
-        if !lock(&out).running() {
+        if !with_job(&jid, Job::running)? {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -323,10 +264,8 @@ pub async fn kill(id: &str) -> Result<String, String> {
 pub fn stop_all() -> usize {
     let mut reg = jobs();
     let mut n = 0;
-    for j in reg.jobs.drain(..) {
-        let mut o = lock(&j.out);
-        if o.running() || group_alive(j.pgid) {
-            o.killed = true;
+    for mut j in reg.jobs.drain(..) {
+        if j.running() || group_alive(j.pgid) {
             kill_group(j.pgid, libc::SIGKILL);
             n += 1;
         }
@@ -338,14 +277,11 @@ pub fn stop_all() -> usize {
 pub fn list() -> Vec<String> {
     jobs()
         .jobs
-        .iter()
+        .iter_mut()
         .map(|j| {
-            let o = lock(&j.out);
-            let status = match o.exit {
-                None => format!("running {}", elapsed(j.started)),
-                Some(_) => status_line(&o, j.started)
-                    .trim_start_matches("status: ")
-                    .to_string(),
+            let status = match j.running() {
+                true => format!("running {}", elapsed(j.started)),
+                false => status_line(j).trim_start_matches("status: ").to_string(),
             };
             let cmd = super::util::first_line(&j.command, 60);
             format!("{:5} {:28} {cmd}", j.id, status)
@@ -391,7 +327,7 @@ mod tests {
             out.contains("19999\n20000\nEND\n"),
             "the newest output is kept"
         );
-        assert!(out.len() < UNREAD_MAX + 300, "{}", out.len());
+        assert!((out.len() as u64) < UNREAD_MAX + 300, "{}", out.len());
         let note = out.lines().next().expect("a first line");
         assert!(note.contains("earlier bytes not shown"), "{note}");
         let path = note
