@@ -14,9 +14,11 @@ use crate::agent::turn::TurnEnd;
 use crate::permissions::{Mode, Policy};
 use crate::tools::{Registry, ToolKind, ToolOutput};
 use futures_util::future::LocalBoxFuture;
-use futures_util::StreamExt;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 
 /// An agent definition: plain data the front end loads from files.
 #[derive(Clone, Debug)]
@@ -183,7 +185,7 @@ impl Agent {
         let runs = jobs.into_iter().map(|job| {
             let (shared_sink, shared_approver) = (&shared_sink, &shared_approver);
             let id = calls[job.index].0.as_str();
-            async move {
+            Box::pin(async move {
                 let Job {
                     index,
                     label,
@@ -210,12 +212,9 @@ impl Agent {
                     output: &out,
                 });
                 (index, out, outcome, child)
-            }
+            })
         });
-        let done: Vec<_> = futures_util::stream::iter(runs)
-            .buffer_unordered(subs.max_parallel)
-            .collect()
-            .await;
+        let done = join_bounded(runs.collect(), subs.max_parallel).await;
         for (index, out, outcome, mut child) in done {
             self.ledger.absorb(&child.ledger);
             if let (Some(mine), Some(theirs)) = (&mut self.session, child.session.take()) {
@@ -286,6 +285,37 @@ impl Agent {
         };
         Ok((label, def.read_only, child))
     }
+}
+
+/// Polls `futs` on this task, at most `max` at a time, and returns their
+/// outputs in the order they finish: concurrency without spawning or threads.
+async fn join_bounded<F: Future>(futs: Vec<Pin<Box<F>>>, max: usize) -> Vec<F::Output> {
+    let mut waiting = futs.into_iter();
+    let mut running: Vec<Pin<Box<F>>> = waiting.by_ref().take(max.max(1)).collect();
+    let mut done = Vec::new();
+    std::future::poll_fn(|cx| {
+        let mut i = 0;
+        while i < running.len() {
+            match running[i].as_mut().poll(cx) {
+                Poll::Ready(v) => {
+                    done.push(v);
+                    // The next waiting one takes this slot and is polled now.
+                    match waiting.next() {
+                        Some(f) => running[i] = f,
+                        None => drop(running.swap_remove(i)),
+                    }
+                }
+                Poll::Pending => i += 1,
+            }
+        }
+        if running.is_empty() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    done
 }
 
 /// The parent's tools the definition names (all when it names none), never `task`.
@@ -418,5 +448,37 @@ fn report(
             }
             (ToolOutput::err(format!("{s}\n\n{line}")), outcome)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn join_bounded_runs_at_most_max_at_once_and_returns_all() {
+        let (now, peak) = (Cell::new(0), Cell::new(0));
+        let futs: Vec<_> = [30u64, 10, 20, 5, 15]
+            .into_iter()
+            .map(|ms| {
+                let (now, peak) = (&now, &peak);
+                Box::pin(async move {
+                    now.set(now.get() + 1);
+                    peak.set(peak.get().max(now.get()));
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    now.set(now.get() - 1);
+                    ms
+                })
+            })
+            .collect();
+        let mut out = join_bounded(futs, 2).await;
+        assert_eq!(peak.get(), 2);
+        assert_eq!(
+            out[0], 10,
+            "completion order: the shortest of the first two"
+        );
+        out.sort();
+        assert_eq!(out, [5, 10, 15, 20, 30]);
     }
 }
