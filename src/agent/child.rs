@@ -21,7 +21,6 @@ use std::pin::Pin;
 use std::task::Poll;
 
 /// An agent definition: plain data the front end loads from files.
-#[derive(Clone, Debug)]
 pub struct AgentDef {
     pub name: String,
     pub description: String,
