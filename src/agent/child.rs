@@ -21,6 +21,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 /// An agent definition: plain data the front end loads from files.
+#[cfg_attr(test, derive(Debug))]
 pub struct AgentDef {
     pub name: String,
     pub description: String,
