@@ -30,7 +30,7 @@ impl Tool for Bash {
         "bash"
     }
     fn description(&self) -> &str {
-        "Run a shell command in the working directory; returns combined output and exit code. For servers, watchers and long builds set run_in_background: it returns an id at once; read new output with bash_output and stop it with kill_shell."
+        "Run a shell command in the working directory; returns combined output and exit code."
     }
     fn schema(&self) -> Value {
         json!({
@@ -38,7 +38,7 @@ impl Tool for Bash {
             "properties": {
                 "command": {"type": "string"},
                 "timeout_ms": {"type": "integer", "description": "default 120000, max 600000"},
-                "run_in_background": {"type": "boolean", "description": "return an id at once; no timeout"}
+                "run_in_background": {"type": "boolean", "description": "for servers, watchers: returns an id at once"}
             },
             "required": ["command"]
         })

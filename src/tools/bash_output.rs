@@ -13,14 +13,14 @@ impl Tool for BashOutput {
         "bash_output"
     }
     fn description(&self) -> &str {
-        "New output of a background command since the last read, and whether it still runs (or its exit code). filter: a regex; only matching lines are returned."
+        "New output of a background command since the last read, and its status."
     }
     fn schema(&self) -> Value {
         json!({
             "type": "object",
             "properties": {
                 "id": {"type": "string"},
-                "filter": {"type": "string"}
+                "filter": {"type": "string", "description": "regex"}
             },
             "required": ["id"]
         })

@@ -12,7 +12,7 @@ impl Tool for KillShell {
         "kill_shell"
     }
     fn description(&self) -> &str {
-        "Stop a background command and every process it started; stop servers and watchers once done with them."
+        "Stop a background command and its process group."
     }
     fn schema(&self) -> Value {
         json!({
