@@ -477,3 +477,38 @@ fn undo_puts_back_what_a_child_wrote() {
         "old\n"
     );
 }
+
+#[test]
+fn two_children_asking_at_once_are_asked_one_after_the_other() {
+    let touch = |f: &str| json!({"toolCalls": [{"name": "bash", "arguments": {"command": format!("touch {f}")}}]});
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "fix", "hasToolResult": false},
+         "response": {"toolCalls": [task("make one", Some("fixer")), task("make two", Some("fixer"))]}},
+        {"match": {"userMessage": "fix", "hasToolResult": true}, "response": {"content": "fixed"}},
+        {"match": {"userMessage": "make one", "hasToolResult": false}, "response": touch("one.txt")},
+        {"match": {"userMessage": "make two", "hasToolResult": false}, "response": touch("two.txt")},
+        {"match": {"userMessage": "make", "hasToolResult": true}, "response": {"content": "made"}}
+    ]));
+    let agent = "---\nname: fixer\ndescription: Fixes things\ntools: Bash\n---\nFix.\n";
+    let w = wisp()
+        .openai(&mock)
+        .file(".claude/agents/fixer.md", agent)
+        .stdin("fix\ny\ny\n");
+    let run = w.run();
+    run.success();
+    let asks: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("ask: bash"))
+        .collect();
+    assert_eq!(asks.len(), 2, "{}", run.stdout);
+    assert!(
+        asks.iter().any(|l| l.contains("asked by fixer#1")),
+        "{asks:?}"
+    );
+    assert!(
+        asks.iter().any(|l| l.contains("asked by fixer#2")),
+        "{asks:?}"
+    );
+    assert!(w.path("one.txt").exists() && w.path("two.txt").exists());
+}

@@ -89,9 +89,30 @@ impl EventSink for ChildSink<'_, '_> {
     }
 }
 
+/// The parent's approver, lent to one asking child at a time: a child that
+/// finds the slot empty waits until it is put back.
+struct Shared<'p> {
+    approver: Cell<Option<&'p mut dyn Approver>>,
+    returned: tokio::sync::Notify,
+}
+
+/// Puts the approver back (and wakes waiting children) however the
+/// question ends, even if the asking future is dropped.
+struct Lent<'s, 'p> {
+    slot: &'s Shared<'p>,
+    approver: Option<&'p mut dyn Approver>,
+}
+
+impl Drop for Lent<'_, '_> {
+    fn drop(&mut self) {
+        self.slot.approver.set(self.approver.take());
+        self.slot.returned.notify_waiters();
+    }
+}
+
 /// Asks the parent's approver, one child at a time, saying which child asks.
 struct ChildApprover<'s, 'p> {
-    parent: &'s tokio::sync::Mutex<&'p mut dyn Approver>,
+    parent: &'s Shared<'p>,
     label: &'s str,
     read_only: bool,
 }
@@ -115,8 +136,21 @@ impl Approver for ChildApprover<'_, '_> {
                 reason: &reason,
                 diff: req.diff,
             };
-            let mut parent = self.parent.lock().await;
-            parent.ask(&labelled).await
+            let mut lent = loop {
+                if let Some(a) = self.parent.approver.take() {
+                    break Lent {
+                        slot: self.parent,
+                        approver: Some(a),
+                    };
+                }
+                // Single-threaded: the holder cannot return it before this
+                // waiter is registered, so no wake-up is lost.
+                self.parent.returned.notified().await;
+            };
+            match lent.approver.as_deref_mut() {
+                Some(a) => a.ask(&labelled).await,
+                None => Approval::No(None),
+            }
         })
     }
 }
@@ -180,7 +214,10 @@ impl Agent {
             }
         }
         let shared_sink = RefCell::new(sink);
-        let shared_approver = tokio::sync::Mutex::new(approver);
+        let shared_approver = Shared {
+            approver: Cell::new(Some(approver)),
+            returned: tokio::sync::Notify::new(),
+        };
         let max_steps = subs.max_steps;
         let runs = jobs.into_iter().map(|job| {
             let (shared_sink, shared_approver) = (&shared_sink, &shared_approver);
