@@ -176,6 +176,8 @@ impl EventSink for Updates {
                 let AgentEvent::ToolStarted { name, summary, .. } = event else {
                     return;
                 };
+                // A question the child asks next is about this task call.
+                *self.current_call.borrow_mut() = call.to_string();
                 let i = match self.children.iter().position(|(c, _)| c == call) {
                     Some(i) => i,
                     None => {
