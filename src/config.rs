@@ -38,6 +38,10 @@ pub struct File {
     pub plain: Option<bool>,
     /// Ollama's context length (`options.num_ctx`).
     pub num_ctx: Option<u32>,
+    /// `task` calls of one step that run at once (default 4).
+    pub max_parallel_tasks: Option<usize>,
+    /// Background commands that may run at once (default 8).
+    pub max_background: Option<usize>,
     /// Print a one-line usage and cost summary after each turn (default true).
     pub usage_line: Option<bool>,
     /// Price overrides, USD per million tokens, by model name.
@@ -118,6 +122,8 @@ pub struct Settings {
     pub plan_file: String,
     pub plan_attempts: u32,
     pub num_ctx: Option<u32>,
+    pub max_parallel_tasks: usize,
+    pub max_background: usize,
     pub usage_line: bool,
     pub plain: bool,
     pub prices: BTreeMap<String, crate::provider::pricing::Price>,
@@ -282,6 +288,8 @@ impl Settings {
                 .unwrap_or_else(|| "PLAN.md".into()),
             plan_attempts: file.plan_attempts.unwrap_or(3).max(1),
             num_ctx: file.num_ctx,
+            max_parallel_tasks: file.max_parallel_tasks.unwrap_or(4).max(1),
+            max_background: file.max_background.unwrap_or(8).max(1),
             usage_line: file.usage_line.unwrap_or(true),
             plain: file.plain.unwrap_or(false),
             prices: file.prices,

@@ -22,6 +22,7 @@ mod render;
 mod repl;
 mod sandbox;
 mod session;
+mod subagent;
 mod toml_keys;
 mod tools;
 mod trust;
@@ -78,6 +79,8 @@ fn run(cli: cli::Cli) -> i32 {
         }
     };
     let code = rt.block_on(front_end(cli, settings, cwd));
+    // Background commands never outlive wisp.
+    tools::jobs::stop_all();
     // Exit here, before the runtime is dropped: dropping it would wait for any
     // blocking task still running (a read of stdin, a file walk) and delay
     // the exit after Ctrl-C. Everything worth keeping is already written.
@@ -183,6 +186,9 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
             .tools
             .add(std::rc::Rc::new(tools::skill::Skill::new(skill_files)));
     }
+    for w in subagent::attach(&mut agent, settings.max_parallel_tasks, settings.max_steps) {
+        render::eprintln(&format!("wisp: {w}"));
+    }
     // The system prompt was built without skills; rebuild only to add them.
     if !agent.skills.is_empty() {
         agent.rebuild_system();
@@ -193,6 +199,7 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     if cli.yolo {
         render::eprintln("wisp: --yolo: every tool call runs without asking (catastrophic commands are still refused)");
     }
+    tools::jobs::set_max(settings.max_background);
     let plain = cli.plain || settings.plain;
     let styled = render::styled(plain, cli.no_color);
     if let Some(l) = resumed {
@@ -296,6 +303,7 @@ fn watch_ctrl_c(cancel: agent::cancel::Cancel, busy: Arc<AtomicBool>, interactiv
             if busy.load(Ordering::SeqCst) {
                 cancel.cancel();
             } else if !interactive {
+                tools::jobs::stop_all();
                 std::process::exit(130);
             }
         }

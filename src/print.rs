@@ -47,42 +47,53 @@ impl JsonSink {
 
 impl EventSink for JsonSink {
     fn event(&mut self, ev: AgentEvent<'_>) {
-        match ev {
-            AgentEvent::Text(t) => {
-                self.text.push_str(t);
-                self.line(json!({"type": "text", "text": t}));
-            }
-            AgentEvent::Thinking(t) => self.line(json!({"type": "thinking", "text": t})),
-            AgentEvent::Status(s) => self.line(json!({"type": "status", "message": s})),
-            AgentEvent::ToolStarted {
-                id,
-                name,
-                kind,
-                input,
-                ..
-            } => {
-                // A new step's text replaces the previous one as "the answer".
-                self.text.clear();
-                self.line(json!({"type": "tool_use", "id": id, "name": name, "kind": kind.as_str(), "input": input}))
-            }
-            AgentEvent::ToolFinished { id, name, output } => self.line(json!({
-                "type": "tool_result", "id": id, "name": name,
-                "content": output.content, "is_error": output.is_error,
-            })),
-            AgentEvent::Usage { call: u, .. } => self.line(json!({
-                "type": "usage", "input_tokens": u.input, "output_tokens": u.output,
-                "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
-                "reasoning_tokens": u.reasoning,
-            })),
-            AgentEvent::Hook(line) => {
-                if self.stream {
-                    self.line(json!({"type": "hook", "message": line}));
-                } else {
-                    render::eprintln(line);
-                }
-            }
+        match &ev {
+            AgentEvent::Text(t) => self.text.push_str(t),
+            // A new step's text replaces the previous one as "the answer".
+            AgentEvent::ToolStarted { .. } => self.text.clear(),
+            // Without a stream, hook lines go where tool activity goes.
+            AgentEvent::Hook(line) if !self.stream => render::eprintln(line),
+            _ => {}
+        }
+        if let Some(v) = event_json(&ev) {
+            self.line(v);
         }
     }
+}
+
+/// One stream-json line; a subagent's carry its label in `child` and the
+/// `task` call running it in `parent_tool_use_id`.
+fn event_json(ev: &AgentEvent<'_>) -> Option<Value> {
+    Some(match ev {
+        AgentEvent::Text(t) => json!({"type": "text", "text": t}),
+        AgentEvent::Thinking(t) => json!({"type": "thinking", "text": t}),
+        AgentEvent::Status(s) => json!({"type": "status", "message": s}),
+        AgentEvent::ToolStarted {
+            id,
+            name,
+            kind,
+            input,
+            ..
+        } => {
+            json!({"type": "tool_use", "id": id, "name": name, "kind": kind.as_str(), "input": input})
+        }
+        AgentEvent::ToolFinished { id, name, output } => json!({
+            "type": "tool_result", "id": id, "name": name,
+            "content": output.content, "is_error": output.is_error,
+        }),
+        AgentEvent::Usage { call: u, .. } => json!({
+            "type": "usage", "input_tokens": u.input, "output_tokens": u.output,
+            "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
+            "reasoning_tokens": u.reasoning,
+        }),
+        AgentEvent::Hook(line) => json!({"type": "hook", "message": line}),
+        AgentEvent::Child { call, child, event } => {
+            let mut v = event_json(event)?;
+            v["child"] = json!(child);
+            v["parent_tool_use_id"] = json!(call);
+            v
+        }
+    })
 }
 
 fn stop_name(end: &TurnEnd) -> &'static str {

@@ -628,3 +628,53 @@ fn usage_updates_report_the_context_and_the_cost() {
     assert!(cost[0] > 0.0 && cost[1] > cost[0], "cumulative: {cost:?}");
     assert_eq!(usage[1]["cost"]["currency"], "USD");
 }
+
+#[test]
+fn a_subagents_tool_calls_are_updates_of_the_task_call() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "survey", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "task", "arguments": {"description": "find it", "prompt": "find alpha"}}]}},
+        {"match": {"userMessage": "survey", "hasToolResult": true}, "response": {"content": "found"}},
+        {"match": {"userMessage": "find alpha", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "grep", "arguments": {"pattern": "alpha"}}]}},
+        {"match": {"userMessage": "find alpha", "hasToolResult": true},
+         "response": {"content": "alpha is in a.txt"}}
+    ]));
+    let w = wisp().openai(&mock).file("a.txt", "alpha\n");
+    let seen = client(&w, "prompts", &[("ACP_PROMPTS", "survey")]);
+    assert_eq!(seen.stops, vec!["end_turn"], "{}", seen.stdout);
+    let ups = seen.updates();
+    let calls: Vec<&&Value> = ups
+        .iter()
+        .filter(|u| u["sessionUpdate"] == "tool_call")
+        .collect();
+    assert_eq!(
+        calls.len(),
+        1,
+        "only the task call is a tool call: {calls:#?}"
+    );
+    let id = &calls[0]["toolCallId"];
+    assert_eq!(
+        calls[0]["title"].as_str().map(|t| t.contains("task")),
+        Some(true)
+    );
+    let progress = ups
+        .iter()
+        .find(|u| u["sessionUpdate"] == "tool_call_update" && u["status"] == "in_progress")
+        .expect("the child's grep as progress of the task call");
+    assert_eq!(&progress["toolCallId"], id);
+    let text = progress["content"][0]["content"]["text"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        text.contains("explore#1") && text.contains("grep"),
+        "{text}"
+    );
+    let done = ups
+        .iter()
+        .find(|u| u["sessionUpdate"] == "tool_call_update" && u["status"] == "completed")
+        .expect("task finished");
+    assert_eq!(&done["toolCallId"], id);
+    let text = done["content"][0]["content"]["text"].as_str().unwrap_or("");
+    assert!(text.starts_with("alpha is in a.txt"), "{text}");
+}

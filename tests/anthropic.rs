@@ -60,11 +60,14 @@ fn streamed_text_answer_is_printed() {
             "grep",
             "glob",
             "bash",
-            "update_plan"
+            "update_plan",
+            "bash_output",
+            "kill_shell",
+            "task"
         ]
     );
     assert!(tools[0]["input_schema"].is_object());
-    assert_eq!(tools[6]["cache_control"]["type"], "ephemeral");
+    assert_eq!(tools[9]["cache_control"]["type"], "ephemeral");
     let user = blocks(b, "user");
     assert_eq!(user[0]["text"], "say hi");
     assert_eq!(user[0]["cache_control"]["type"], "ephemeral");

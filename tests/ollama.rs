@@ -59,7 +59,10 @@ fn streamed_text_answer_is_printed() {
             "grep",
             "glob",
             "bash",
-            "update_plan"
+            "update_plan",
+            "bash_output",
+            "kill_shell",
+            "task"
         ]
     );
 }

@@ -249,9 +249,7 @@ fn a_hook_written_by_a_command_is_gone_afterwards() {
     );
     let config_before = std::fs::read(w0.path(".git/config")).expect("config");
     let mock = calls(json!([bash(&cmd)]));
-    let w = w0
-        .openai(&mock)
-        .args(&["-p", "--yolo", "go"]);
+    let w = w0.openai(&mock).args(&["-p", "--yolo", "go"]);
     w.run().success();
     assert!(!exists(&hook), "the hook is still there");
     assert_eq!(

@@ -214,6 +214,9 @@ async fn new_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErro
         .map_err(RpcError::internal)?;
     start_mcp(&mut agent, &cwd, params);
     start_hooks(&mut agent, &cwd);
+    for w in crate::subagent::attach(&mut agent, settings.max_parallel_tasks, settings.max_steps) {
+        eprintln!("wisp acp: {w}");
+    }
     Ok(open(state, cwd, agent, Vec::new()).await)
 }
 
@@ -244,6 +247,9 @@ async fn load_session(state: &Rc<State>, params: &Value) -> Result<Value, RpcErr
     crate::session::resume::attach(&mut agent, loaded);
     start_mcp(&mut agent, &cwd, params);
     start_hooks(&mut agent, &cwd);
+    for w in crate::subagent::attach(&mut agent, settings.max_parallel_tasks, settings.max_steps) {
+        eprintln!("wisp acp: {w}");
+    }
     let replay = history::replay(&agent.conv.messages, &agent.tools, &cwd);
     let mut r = open(state, cwd, agent, replay).await;
     if let Some(o) = r.as_object_mut() {
@@ -463,6 +469,7 @@ async fn run_prompt(
         call_terminal: s.call_terminal.clone(),
         plan: None,
         window: agent.limits.window,
+        children: Vec::new(),
     };
     if let [crate::agent::conversation::Block::Text { text }] = content.as_slice() {
         if let Some(r) = session::slash(agent, text) {

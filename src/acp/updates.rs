@@ -24,6 +24,8 @@ pub struct Updates {
     pub plan: Option<Value>,
     /// The model's context window, when known: usage updates need it.
     pub window: Option<u64>,
+    /// Per running `task` call: its subagent's tool calls so far, one a line.
+    pub children: Vec<(String, String)>,
 }
 
 impl Updates {
@@ -149,6 +151,7 @@ impl EventSink for Updates {
                 }));
             }
             AgentEvent::ToolFinished { id, name, output } => {
+                self.children.retain(|(c, _)| c != id);
                 let mut done = finished(id, output);
                 let term = self.call_terminal.borrow_mut().take();
                 if let (Some((call, t)), Some(c)) = (term, done["content"].as_array_mut()) {
@@ -169,6 +172,30 @@ impl EventSink for Updates {
                 if let Some(size) = self.window {
                     self.send(usage_update(call, session, size));
                 }
+            }
+            AgentEvent::Child { call, child, event } => {
+                // A subagent's tool calls show as progress of the `task` call.
+                let AgentEvent::ToolStarted { name, summary, .. } = event else {
+                    return;
+                };
+                // A question the child asks next is about this task call.
+                *self.current_call.borrow_mut() = call.to_string();
+                let i = match self.children.iter().position(|(c, _)| c == call) {
+                    Some(i) => i,
+                    None => {
+                        self.children.push((call.to_string(), String::new()));
+                        self.children.len() - 1
+                    }
+                };
+                let text = &mut self.children[i].1;
+                text.push_str(&format!("{child} ● {}\n", title(name, summary)));
+                let text = text.clone();
+                self.send(json!({
+                    "sessionUpdate": "tool_call_update",
+                    "toolCallId": call,
+                    "status": "in_progress",
+                    "content": [{"type": "content", "content": {"type": "text", "text": text}}],
+                }));
             }
         }
     }

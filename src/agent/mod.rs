@@ -5,6 +5,7 @@
 //! to step again; that is what keeps the loop under the user's control.
 
 pub mod cancel;
+pub mod child;
 pub mod conversation;
 pub mod hooks;
 pub mod prompt;
@@ -47,6 +48,13 @@ pub enum AgentEvent<'a> {
     },
     /// What a user's hook did, in one line (`hook PreToolUse: blocked by ...`).
     Hook(&'a str),
+    /// Something a subagent did (not its streamed text), for the `task`
+    /// call `call` that runs it; `child` labels it (`explore#2`).
+    Child {
+        call: &'a str,
+        child: &'a str,
+        event: &'a AgentEvent<'a>,
+    },
 }
 
 /// Receives events as they happen.
@@ -113,7 +121,7 @@ pub enum StepOutcome {
 
 pub struct Agent {
     pub conv: Conversation,
-    pub provider: Box<dyn Provider>,
+    pub provider: Rc<dyn Provider>,
     pub model: String,
     pub tools: Registry,
     pub policy: Policy,
@@ -135,6 +143,8 @@ pub struct Agent {
     pub limits: crate::session::compact::Limits,
     /// The user's hooks; None costs nothing.
     pub hooks: Option<hooks::Attached>,
+    /// Agent definitions the `task` tool runs; None in a child (depth 1).
+    pub subagents: Option<Rc<child::Subagents>>,
 }
 
 impl Agent {
@@ -304,8 +314,11 @@ impl Agent {
         let mut results = Vec::with_capacity(calls.len());
         let mut images = Vec::new();
         let mut outcome = StepOutcome::WantsMore;
-        for (id, name, input) in &calls {
-            if outcome != StepOutcome::WantsMore {
+        // `task` calls run first, all at once; the others in order after.
+        let mut tasks = self.run_tasks(&calls, sink, approver).await;
+        for (i, (id, name, input)) in calls.iter().enumerate() {
+            let task = tasks.get_mut(i).and_then(Option::take);
+            if task.is_none() && outcome != StepOutcome::WantsMore {
                 let why = if outcome == StepOutcome::Cancelled {
                     "cancelled by user"
                 } else {
@@ -314,8 +327,13 @@ impl Agent {
                 results.push(result_block(id, name, &ToolOutput::err(why)));
                 continue;
             }
-            let (mut output, o) = self.run_call(id, name, input, sink, approver).await;
-            outcome = o;
+            let (mut output, o) = match task {
+                Some(done) => done,
+                None => self.run_call(id, name, input, sink, approver).await,
+            };
+            if outcome == StepOutcome::WantsMore {
+                outcome = o;
+            }
             // Tools cap their own output; this guards against any that do not.
             if output.content.len() > self.ctx.max_output {
                 output.content = self.cap_output(&output.content).await;

@@ -32,7 +32,7 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
     };
     let mut agent = Agent {
         conv,
-        provider,
+        provider: provider.into(),
         model: settings.model.clone(),
         tools: Registry::builtin(),
         policy,
@@ -50,6 +50,7 @@ pub fn build(settings: &Settings, cwd: PathBuf, yolo: bool) -> Result<Agent, Str
         skills: String::new(),
         mcp: None,
         session: None,
+        subagents: None,
         limits: crate::session::compact::Limits::new(
             &settings.model,
             settings.context_window,

@@ -97,6 +97,24 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// Adds another ledger's calls (a subagent's) to this one.
+    pub fn absorb(&mut self, other: &Ledger) {
+        let (t, o) = (&mut self.total, &other.total);
+        t.usage.add(&o.usage);
+        t.usage.cost = 0.0;
+        t.cost += o.cost;
+        t.unpriced += o.unpriced;
+        t.calls += o.calls;
+        for c in &other.recent {
+            if self.recent.len() == RECENT {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(c.clone());
+        }
+    }
+}
+
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);

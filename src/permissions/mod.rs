@@ -116,6 +116,10 @@ impl Policy {
         if name == "update_plan" {
             return Decision::Allow;
         }
+        // They only read or stop commands this session already ran.
+        if name == "bash_output" || name == "kill_shell" {
+            return Decision::Allow;
+        }
         if self.yolo {
             if let Some(why) = command.and_then(shell::catastrophic) {
                 return Decision::Deny(format!("refused even with --yolo: {why}"));

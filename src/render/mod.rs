@@ -49,6 +49,7 @@ impl Write for Stdout {
 fn quiet_on_broken_pipe<T>(r: std::io::Result<T>) -> std::io::Result<T> {
     if let Err(e) = &r {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
+            crate::tools::jobs::stop_all();
             std::process::exit(0);
         }
     }
@@ -316,6 +317,35 @@ impl EventSink for Renderer {
                 };
                 self.side(&line);
             }
+            AgentEvent::Child { child, event, .. } => self.child_event(child, event),
         }
+    }
+}
+
+impl Renderer {
+    /// A subagent's tool call as one indented line labelled with the child
+    /// (`  explore#2 ● grep TODO`); its notes likewise. The rest stays quiet.
+    fn child_event(&mut self, child: &str, ev: &AgentEvent<'_>) {
+        let line = match ev {
+            AgentEvent::ToolStarted { name, summary, .. } => {
+                self.finish();
+                if self.labels {
+                    labelled("tool: ", &format!("{child} {name} {summary}"))
+                } else {
+                    let label = style::sanitize(child);
+                    format!("  {label} {}", style::tool_line(name, summary, self.styled))
+                }
+            }
+            AgentEvent::Status(s) => {
+                let s = format!("{child}: {s}");
+                if self.labels {
+                    labelled("note: ", &s)
+                } else {
+                    style::note_line(&s, self.styled)
+                }
+            }
+            _ => return,
+        };
+        self.side(&line);
     }
 }

@@ -143,6 +143,21 @@ pub const COMMANDS: &[Command] = &[
         help: "ask the model to write AGENTS.md for this project",
     },
     Command {
+        name: "agents",
+        args: "",
+        help: "list the agents the task tool can start: name, source, tools, description",
+    },
+    Command {
+        name: "jobs",
+        args: "",
+        help: "list background commands: id, status, running time, command",
+    },
+    Command {
+        name: "kill",
+        args: "ID",
+        help: "stop a background command and its process group",
+    },
+    Command {
         name: "quit",
         args: "",
         help: "leave wisp (also /exit, Ctrl-D)",
@@ -224,6 +239,12 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
                 render::println(&line);
             }
         }
+        "agents" => {
+            for l in crate::subagent::list(repl.agent.subagents.as_deref()) {
+                render::println(&l);
+            }
+        }
+        "jobs" | "kill" => super::jobs::command(repl, name, args).await,
         "quit" | "exit" => return Flow::Quit,
         n if n.starts_with("mcp__") => {
             let expanded = match &repl.agent.mcp {

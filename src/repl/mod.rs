@@ -7,6 +7,7 @@ pub mod commands;
 pub mod context;
 pub mod effort;
 pub mod input;
+pub mod jobs;
 pub mod session;
 pub mod switch;
 

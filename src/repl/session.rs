@@ -70,7 +70,7 @@ async fn resume_cmd(repl: &mut Repl, args: &str) {
         s.select(p, Some(l.header.model.clone()));
         match crate::provider::build(&s) {
             Ok(provider) => {
-                repl.agent.provider = provider;
+                repl.agent.provider = provider.into();
                 repl.agent.model = s.model.clone();
                 repl.settings = s;
             }
@@ -95,6 +95,10 @@ async fn resume_cmd(repl: &mut Repl, args: &str) {
 async fn fresh(repl: &mut Repl) {
     repl.agent.save().await;
     repl.hooked(super::Moment::End("clear")).await;
+    let stopped = crate::tools::jobs::stop_all();
+    if stopped > 0 {
+        render::println(&format!("stopped {stopped} background command(s)"));
+    }
     repl.agent.conv.messages.clear();
     let a = &repl.agent;
     let s = Session::new(&a.ctx.cwd, a.provider.id().as_str(), &a.model);

@@ -53,7 +53,7 @@ fn switch(repl: &mut Repl, p: ProviderId, model: Option<String>) {
     s.provider_defaulted = false;
     match provider::build(&s) {
         Ok(built) => {
-            repl.agent.provider = built;
+            repl.agent.provider = built.into();
             repl.agent.model = s.model.clone();
             drop_thinking(repl);
             let warn = if s.api_key.is_none() && p != ProviderId::Ollama {

@@ -108,7 +108,12 @@ pub fn history(messages: &[Message]) -> Vec<String> {
     let mut tools = 0;
     let mut answer = String::new();
     let mut prompt: Option<String> = None;
-    let mut flush = |prompt: &mut Option<String>, tools: &mut usize, answer: &mut String| {
+    // What subagents reported to this turn, one line each.
+    let mut tasks: Vec<String> = Vec::new();
+    let mut flush = |prompt: &mut Option<String>,
+                     tools: &mut usize,
+                     answer: &mut String,
+                     tasks: &mut Vec<String>| {
         if let Some(p) = prompt.take() {
             let t = if *tools > 0 {
                 format!(" [{tools} tool call{}]", if *tools == 1 { "" } else { "s" })
@@ -116,17 +121,19 @@ pub fn history(messages: &[Message]) -> Vec<String> {
                 String::new()
             };
             out.push(format!("> {}{t} → {}", clip(&p, 50), clip(answer, 60)));
+            out.extend(tasks.iter().map(|r| format!("  {}", clip(r, 76))));
         }
+        tasks.clear();
         *tools = 0;
         answer.clear();
     };
     for m in messages {
         match m.role {
             Role::User if !m.text().is_empty() => {
-                flush(&mut prompt, &mut tools, &mut answer);
+                flush(&mut prompt, &mut tools, &mut answer, &mut tasks);
                 prompt = Some(m.text());
             }
-            Role::User => {}
+            Role::User => tasks.extend(m.content.iter().filter_map(task_line)),
             Role::Assistant => {
                 tools += m.tool_uses().count();
                 let t = m.text();
@@ -136,6 +143,24 @@ pub fn history(messages: &[Message]) -> Vec<String> {
             }
         }
     }
-    flush(&mut prompt, &mut tools, &mut answer);
+    flush(&mut prompt, &mut tools, &mut answer, &mut tasks);
     out
+}
+
+/// A `task` result as `explore#1 → its answer`; the child's label is in the
+/// summary line that ends the result.
+fn task_line(b: &Block) -> Option<String> {
+    let Block::ToolResult { name, content, .. } = b else {
+        return None;
+    };
+    if name != "task" {
+        return None;
+    }
+    let label = content
+        .lines()
+        .last()
+        .and_then(|l| l.strip_prefix('['))
+        .and_then(|l| l.split(':').next())
+        .unwrap_or("task");
+    Some(format!("{label} → {}", content.trim()))
 }

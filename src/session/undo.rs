@@ -55,6 +55,14 @@ impl Checkpoints {
         self.turn += 1;
     }
 
+    /// Takes over a subagent's changes as part of the current turn, so
+    /// `/undo` and `/diff` cover what children did.
+    pub fn absorb(&mut self, other: Checkpoints) {
+        let turn = self.turn;
+        self.changes
+            .extend(other.changes.into_iter().map(|c| Change { turn, ..c }));
+    }
+
     /// Records the change a tool call made, if it made one.
     pub async fn record(&mut self, snap: Snapshot) {
         let after = tokio::fs::read(&snap.path).await.ok();

@@ -38,7 +38,8 @@ impl Tool for Bash {
             "type": "object",
             "properties": {
                 "command": {"type": "string"},
-                "timeout_ms": {"type": "integer", "description": "default 120000, max 600000"}
+                "timeout_ms": {"type": "integer", "description": "default 120000, max 600000"},
+                "run_in_background": {"type": "boolean", "description": "for servers, watchers: returns an id at once"}
             },
             "required": ["command"]
         })
@@ -192,6 +193,41 @@ impl Spill {
     }
 }
 
+/// Starts `command` the one way every command run for the model starts
+/// (foreground or background): its own process group, no stdin, output
+/// piped, or into `file` (a background command's log).
+async fn spawn(
+    command: &str,
+    ctx: &ToolCtx,
+    file: Option<std::fs::File>,
+) -> Result<(tokio::process::Child, crate::sandbox::Applied), ToolOutput> {
+    let (out, err) = match file {
+        Some(f) => {
+            let dup = f
+                .try_clone()
+                .map_err(|e| ToolOutput::err(format!("cannot open the output file: {e}")))?;
+            (Stdio::from(f), Stdio::from(dup))
+        }
+        None => (Stdio::piped(), Stdio::piped()),
+    };
+    let mut cmd = tokio::process::Command::new(shell());
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(&ctx.cwd)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .env("PAGER", "cat")
+        .env("GIT_PAGER", "cat")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .process_group(0)
+        .kill_on_drop(true);
+    // Every command run for the model starts here: secrets out, sandbox on.
+    crate::sandbox::spawn(cmd, &ctx.sandbox, &ctx.cwd)
+        .await
+        .map_err(|e| ToolOutput::err(format!("failed to start {}: {e}", shell().display())))
+}
+
 enum End {
     Exited(ExitStatus),
     TimedOut,
@@ -206,6 +242,11 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
     if command.trim().is_empty() {
         return Err(ToolOutput::err("argument `command` is empty"));
     }
+    if super::util::opt_bool(args, "run_in_background")? == Some(true) {
+        let (id, file, path) = super::jobs::prepare(ctx.spill_dir.as_deref())?;
+        let (child, sandbox) = spawn(command, ctx, Some(file)).await?;
+        return Ok(super::jobs::start(id, command, child, path, sandbox));
+    }
     if let Some(run) = ctx
         .client
         .as_ref()
@@ -214,22 +255,7 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         return Ok(run.await);
     }
 
-    let mut cmd = tokio::process::Command::new(shell());
-    cmd.arg("-c")
-        .arg(command)
-        .current_dir(&ctx.cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("PAGER", "cat")
-        .env("GIT_PAGER", "cat")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .process_group(0)
-        .kill_on_drop(true);
-    // Every command run for the model starts here: secrets out, sandbox on.
-    let (mut child, sandbox) = crate::sandbox::spawn(cmd, &ctx.sandbox, &ctx.cwd)
-        .await
-        .map_err(|e| ToolOutput::err(format!("failed to start {}: {e}", shell().display())))?;
+    let (mut child, sandbox) = spawn(command, ctx, None).await?;
     let mut guard = GroupGuard {
         pgid: child
             .id()

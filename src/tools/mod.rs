@@ -4,14 +4,18 @@
 //! names are part of wisp's contract (fixtures and saved sessions use them).
 
 mod bash;
+mod bash_output;
 pub mod client;
 mod edit;
 mod glob;
 mod grep;
 mod grep_file;
+pub mod jobs;
+mod kill_shell;
 mod read;
 pub mod skill;
 mod spill;
+pub mod task;
 mod update_plan;
 mod util;
 mod write;
@@ -166,6 +170,8 @@ impl Registry {
             Rc::new(glob::Glob),
             Rc::new(bash::Bash),
             Rc::new(update_plan::UpdatePlan),
+            Rc::new(bash_output::BashOutput),
+            Rc::new(kill_shell::KillShell),
         ];
         Registry { tools }
     }
