@@ -94,6 +94,8 @@ fn a_background_server_is_called_read_and_killed() {
         .openai(&mock)
         .file("marker.txt", "hello-from-file\n")
         .file("probe.py", PROBE)
+        // A server needs sockets, which the sandbox refuses unless the user allows them.
+        .config("[sandbox]\nnetwork = true\n")
         .args(&["-p", "--yolo", "serve"]);
     let run = w.run();
     run.success();
