@@ -2,6 +2,7 @@
 //! tool call, short result summaries. Append-only: the cursor never moves up.
 
 pub mod markdown;
+pub mod status;
 pub mod style;
 
 use crate::agent::{AgentEvent, EventSink};
@@ -22,11 +23,14 @@ pub fn styled(plain: bool, no_color: bool) -> bool {
     !plain && !no_color && !no_color_env && !dumb && std::io::stdout().is_terminal()
 }
 
+/// The terminal's columns now (read on every call: the window may have been
+/// resized), or 80 when stdout is not a terminal. One ioctl, no process spawned.
 pub fn width() -> usize {
-    termimad::crossterm::terminal::size()
-        .map(|(w, _)| w as usize)
-        .ok()
-        .filter(|w| *w >= 20)
+    // SAFETY: TIOCGWINSZ writes a `winsize` into the struct we own.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    Some(ws.ws_col as usize)
+        .filter(|w| ok && *w >= 20)
         .unwrap_or(80)
 }
 
@@ -36,6 +40,7 @@ pub struct Stdout;
 
 impl Write for Stdout {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        status::clear();
         quiet_on_broken_pipe(std::io::stdout().write(buf))
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -64,6 +69,7 @@ pub fn println(s: &str) {
 
 /// Writes a line to stderr; errors there have nowhere else to go.
 pub fn eprintln(s: &str) {
+    status::clear();
     let mut err = std::io::stderr();
     let _ = err.write_all(s.as_bytes());
     if !s.ends_with('\n') {
@@ -151,8 +157,11 @@ impl Write for AnswerLines<'_> {
 
 impl Renderer {
     pub fn new(styled: bool, tools_to_stderr: bool, cwd: &std::path::Path) -> Self {
+        let mut md = MarkdownStream::new(width(), styled);
+        md.auto_width = styled;
+        md.stream_words = true;
         Renderer {
-            md: MarkdownStream::new(width(), styled),
+            md,
             styled,
             tools_to_stderr,
             thinking_shown: false,
@@ -199,6 +208,7 @@ impl Renderer {
 
     fn side(&mut self, s: &str) {
         if self.tools_to_stderr {
+            status::clear();
             let _ = std::io::stderr().write_all(s.as_bytes());
         } else {
             let _ = Stdout.write_all(s.as_bytes());
@@ -209,6 +219,7 @@ impl Renderer {
     pub fn error(&mut self, msg: &str) {
         self.finish();
         let line = style::error_line(msg, self.styled && std::io::stderr().is_terminal());
+        status::clear();
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
 
@@ -227,6 +238,7 @@ impl EventSink for Renderer {
     fn event(&mut self, ev: AgentEvent<'_>) {
         match ev {
             AgentEvent::Text(t) => {
+                status::streamed(t.chars().count());
                 if self.labels {
                     let mut w = AnswerLines {
                         at_line_start: &mut self.at_line_start,
@@ -235,6 +247,7 @@ impl EventSink for Renderer {
                 } else {
                     let _ = self.md.push(t, &mut Stdout);
                 }
+                status::mid_line(self.md.mid_line());
                 let _ = Stdout.flush();
             }
             AgentEvent::Thinking(_) => {
@@ -249,10 +262,12 @@ impl EventSink for Renderer {
                 } else {
                     style::note_line(s, self.styled)
                 };
+                status::clear();
                 let _ = std::io::stderr().write_all(line.as_bytes());
             }
             AgentEvent::ToolStarted { name, summary, .. } => {
                 self.finish();
+                status::doing(&format!("{name} {summary}"));
                 let line = if self.labels {
                     labelled("tool: ", &format!("{name} {summary}"))
                 } else {
@@ -261,6 +276,7 @@ impl EventSink for Renderer {
                 self.side(&line);
             }
             AgentEvent::ToolFinished { name, output, .. } => {
+                status::doing("");
                 let mut s = String::new();
                 if let Some(d) = &output.diff {
                     if !output.is_error {
@@ -287,7 +303,7 @@ impl EventSink for Renderer {
                 }
                 self.side(&s);
             }
-            AgentEvent::Usage { .. } => {}
+            AgentEvent::Usage { call, .. } => status::call_done(call.output),
         }
     }
 }

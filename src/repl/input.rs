@@ -29,6 +29,8 @@ pub enum Input {
     Tty {
         editor: Arc<Mutex<Ed>>,
         history: PathBuf,
+        /// Text typed while the last turn ran, put back at the next prompt.
+        ahead: Mutex<String>,
     },
     Piped,
 }
@@ -52,6 +54,7 @@ impl Input {
         Ok(Input::Tty {
             editor: Arc::new(Mutex::new(ed)),
             history,
+            ahead: Mutex::default(),
         })
     }
 
@@ -62,14 +65,20 @@ impl Input {
     /// Reads one logical line; a trailing `\` continues it on the next line.
     pub async fn read(&self, prompt: &str) -> Line {
         match self {
-            Input::Tty { editor, .. } => {
+            Input::Tty { editor, ahead, .. } => {
                 let editor = editor.clone();
                 let prompt = prompt.to_string();
+                let initial = ahead.lock().map(|mut a| std::mem::take(&mut *a));
+                let initial = initial.unwrap_or_default();
+                // No status line or key watching while the user types.
+                let _keys = super::keys::pause();
+                crate::render::status::hide(true);
                 let res = tokio::task::spawn_blocking(move || match editor.lock() {
-                    Ok(mut ed) => ed.readline(&prompt),
+                    Ok(mut ed) => ed.readline_with_initial(&prompt, (&initial, "")),
                     Err(_) => Err(ReadlineError::Eof),
                 })
                 .await;
+                crate::render::status::hide(false);
                 match res {
                     Ok(Ok(text)) => Line::Text(join_continuations(&text)),
                     Ok(Err(ReadlineError::Interrupted)) => Line::Interrupted,
@@ -132,9 +141,21 @@ impl Input {
         }
     }
 
+    /// Keeps text typed during a turn for the next prompt.
+    pub fn type_ahead(&self, text: String) {
+        if let Input::Tty { ahead, .. } = self {
+            if let Ok(mut a) = ahead.lock() {
+                a.push_str(&text);
+            }
+        }
+    }
+
     /// Records a submitted line in the persistent history.
     pub fn remember(&self, line: &str) {
-        if let Input::Tty { editor, history } = self {
+        if let Input::Tty {
+            editor, history, ..
+        } = self
+        {
             if let Ok(mut ed) = editor.lock() {
                 let _ = ed.add_history_entry(line);
                 if let Some(dir) = history.parent() {

@@ -6,6 +6,7 @@ pub mod attach;
 pub mod commands;
 pub mod context;
 pub mod input;
+pub mod keys;
 pub mod session;
 pub mod switch;
 
@@ -223,10 +224,14 @@ impl Repl {
             input: self.input.clone(),
         };
         let pause: Option<&mut dyn Pause> = if self.step { Some(&mut pause) } else { None };
-        let (end, _) = self
+        // The live status line is for a terminal; screen readers get whole lines only.
+        let live = std::io::IsTerminal::is_terminal(&std::io::stdout()) && !self.renderer.labels;
+        let keys = keys::watch(self.input.is_tty(), self.agent.ctx.cancel.clone());
+        let turn = self
             .agent
-            .turn(&mut self.renderer, &mut approver, max, pause)
-            .await;
+            .turn(&mut self.renderer, &mut approver, max, pause);
+        let (end, _) = render::status::around(live, turn).await;
+        self.input.type_ahead(keys.stop());
         self.busy.store(false, Ordering::SeqCst);
         self.renderer.finish();
         self.failed = matches!(end, TurnEnd::Error(_));
