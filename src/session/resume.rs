@@ -26,8 +26,12 @@ pub async fn choose(cli: &Cli, cwd: &Path) -> Result<Option<Loaded>, String> {
     if cli.continue_session {
         return Ok(entries.into_iter().next().map(|e| e.loaded));
     }
+    // `-p` answers and exits: a picker would read the prompt as its answer.
+    if cli.print {
+        return Err("-r needs a session id or name with -p (wisp -r alone lists them)".into());
+    }
     print_list(&entries, crate::render::eprintln);
-    crate::render::eprintln("resume which? (number or id): ");
+    crate::render::eprintln("resume which? (number, name or id): ");
     let line = tokio::task::spawn_blocking(|| {
         let mut s = String::new();
         std::io::stdin().read_line(&mut s).map(|_| s)

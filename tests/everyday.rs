@@ -1,0 +1,87 @@
+//! What a new user trips over in the first hour, driven through the binary
+//! with a scripted model: session names, `@path` with spaces, a missing key,
+//! undo state, and the small ones.
+
+mod support;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use support::{messages, wisp, Aimock, Run, Wisp};
+
+/// Runs wisp in `dir` with extra arguments and stdin.
+fn run_in(w: &Wisp, dir: &Path, args: &[&str], stdin: &str) -> Run {
+    let mut c = w.command();
+    c.current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn wisp");
+    let mut sin = child.stdin.take().expect("stdin");
+    let input = stdin.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = sin.write_all(&input);
+    });
+    let out = support::wait_with_timeout(child, Duration::from_secs(60));
+    let _ = writer.join();
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code(),
+    }
+}
+
+/// The user's typed texts in a Chat Completions request.
+fn user_texts(body: &Value) -> Vec<String> {
+    messages(body)
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .filter_map(|m| m["content"].as_str().map(String::from))
+        .collect()
+}
+
+#[test]
+fn sessions_resume_by_name_and_p_never_shows_a_picker() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "first topic"}, "response": {"content": "One."}},
+        {"match": {"userMessage": "second topic"}, "response": {"content": "Two."}},
+        {"match": {"userMessage": "back to it"}, "response": {"content": "Back."}},
+        {"match": {"userMessage": "again"}, "response": {"content": "Again."}}
+    ]));
+    let w = wisp().openai(&mock);
+    run_in(&w, &w.project, &[], "first topic\n/rename auth work\n").success();
+    std::thread::sleep(Duration::from_millis(1100));
+    run_in(&w, &w.project, &["-p", "second topic"], "").success();
+
+    let run = run_in(&w, &w.project, &["-r", "auth work", "-p", "back to it"], "");
+    run.success();
+    assert_eq!(run.stdout.trim(), "Back.", "nothing but the answer");
+    let bodies = mock.bodies("/v1/chat/completions");
+    assert_eq!(
+        user_texts(bodies.last().unwrap()),
+        ["first topic", "back to it"]
+    );
+
+    let run = run_in(&w, &w.project, &[], "/resume auth work\nagain\n");
+    run.success();
+    assert!(run.stdout.contains("resumed"), "{}", run.stdout);
+    let bodies = mock.bodies("/v1/chat/completions");
+    assert_eq!(user_texts(bodies.last().unwrap())[0], "first topic");
+
+    let run = run_in(&w, &w.project, &["-r", "nosuch", "-p", "x"], "");
+    assert_ne!(run.code, Some(0));
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("`nosuch`"), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+
+    let run = run_in(&w, &w.project, &["-r", "-p", "x"], "2\n");
+    assert_ne!(run.code, Some(0));
+    assert!(
+        run.stderr.contains("-r needs a session id or name with -p"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(" 1. "), "no picker: {}", run.stderr);
+}
