@@ -85,3 +85,31 @@ fn sessions_resume_by_name_and_p_never_shows_a_picker() {
     );
     assert!(!run.stderr.contains(" 1. "), "no picker: {}", run.stderr);
 }
+
+#[test]
+fn at_paths_with_spaces_attach_and_a_missing_file_is_named() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "summarise"}, "response": {"content": "Summed."}}
+    ]));
+    let w = wisp()
+        .openai(&mock)
+        .file("my dir/x.txt", "alpha inside\n")
+        .file("other dir/y z.md", "beta inside\n");
+    let run = run_in(
+        &w,
+        &w.project,
+        &[],
+        "summarise @my\\ dir/x.txt and @\"other dir/y z.md\" and @gone.txt\n",
+    );
+    run.success();
+    let bodies = mock.bodies("/v1/chat/completions");
+    let sent = user_texts(&bodies[0]).join("\n");
+    assert!(sent.contains("alpha inside"), "{sent}");
+    assert!(sent.contains("beta inside"), "{sent}");
+    let notes: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("gone.txt"))
+        .collect();
+    assert_eq!(notes, ["cannot attach gone.txt: no such file"], "{}", run.stdout);
+}

@@ -174,7 +174,10 @@ impl Repl {
     /// Sends `text` (with `@path` attachments and any `!command` output the
     /// user ran since the last prompt) and steps until the turn ends.
     pub async fn run_turn(&mut self, text: &str) {
-        let (mut blocks, attached) = attach::attach(text, &self.agent.ctx.cwd).await;
+        let (mut blocks, attached, problems) = attach::attach(text, &self.agent.ctx.cwd).await;
+        for p in &problems {
+            self.renderer.note(p);
+        }
         if !attached.is_empty() {
             self.renderer
                 .note(&format!("attached {}", attached.join(", ")));
