@@ -224,6 +224,21 @@ impl Settings {
         Ok(s)
     }
 
+    /// The variable to set when the provider's official endpoint has no key
+    /// (a custom base URL may be a local server that needs none).
+    pub fn missing_key(&self) -> Option<String> {
+        let (var, _) = env_names(self.provider);
+        let official = self.base_url.trim_end_matches('/') == default_base_url(self.provider);
+        if var.is_empty() || self.api_key.is_some() || !official {
+            return None;
+        }
+        let custom = self
+            .providers
+            .get(self.provider.as_str())
+            .and_then(|p| p.api_key_env.clone());
+        Some(custom.unwrap_or_else(|| var.to_string()))
+    }
+
     /// Points the settings at a provider: its endpoint, key and model.
     pub fn select(&mut self, provider: ProviderId, model: Option<String>) {
         let pf = self

@@ -111,5 +111,35 @@ fn at_paths_with_spaces_attach_and_a_missing_file_is_named() {
         .lines()
         .filter(|l| l.contains("gone.txt"))
         .collect();
-    assert_eq!(notes, ["cannot attach gone.txt: no such file"], "{}", run.stdout);
+    assert_eq!(
+        notes,
+        ["cannot attach gone.txt: no such file"],
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_missing_key_is_named_at_start_and_on_the_first_call_without_retrying() {
+    let w = wisp().env("WISP_PROVIDER", "anthropic");
+    let started = std::time::Instant::now();
+    let run = run_in(&w, &w.project, &[], "hello\n");
+    assert_ne!(run.code, Some(0), "a failed turn fails the script");
+    let named: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("ANTHROPIC_API_KEY is not set"))
+        .collect();
+    assert_eq!(named.len(), 2, "at start and on the call: {}", run.stderr);
+    assert!(named[0].starts_with("wisp: "), "{}", run.stderr);
+    assert!(!run.stderr.contains("cannot reach"), "{}", run.stderr);
+    assert!(!run.stderr.contains("retry"), "{}", run.stderr);
+    assert!(started.elapsed() < Duration::from_secs(5), "no retries");
+
+    let run = run_in(&w, &w.project, &["-p", "hello"], "");
+    assert_eq!(run.code, Some(1));
+    assert_eq!(
+        run.stderr.trim(),
+        "wisp: anthropic: ANTHROPIC_API_KEY is not set: export it, or choose another provider (--provider, /provider)"
+    );
 }

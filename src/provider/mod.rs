@@ -7,6 +7,7 @@
 pub mod anthropic;
 mod body;
 pub mod gemini;
+pub mod keyless;
 pub mod models;
 pub mod ollama;
 pub mod openai;
@@ -177,6 +178,12 @@ pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
         ..retry::Policy::default()
     };
     let http = http::Http::new(policy, Duration::from_secs(s.idle_timeout.max(1)));
+    if let Some(var) = s.missing_key() {
+        return Ok(Box::new(keyless::MissingKey {
+            id: s.provider,
+            var,
+        }));
+    }
     match s.provider {
         ProviderId::OpenAi | ProviderId::OpenRouter => Ok(Box::new(openai::OpenAi {
             id: s.provider,

@@ -100,6 +100,14 @@ impl Repl {
                 self.agent.policy.mode.as_str()
             ));
         }
+        if let Some(var) = self.settings.missing_key() {
+            let msg = crate::provider::keyless::message(&var);
+            if tty {
+                self.renderer.note(&msg);
+            } else {
+                render::eprintln(&format!("wisp: {msg}"));
+            }
+        }
         if let Some(p) = first {
             self.handle(&p).await;
         }
