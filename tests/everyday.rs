@@ -143,3 +143,64 @@ fn a_missing_key_is_named_at_start_and_on_the_first_call_without_retrying() {
         "wisp: anthropic: ANTHROPIC_API_KEY is not set: export it, or choose another provider (--provider, /provider)"
     );
 }
+
+fn edit_fixtures() -> Aimock {
+    Aimock::start(json!([
+        {"match": {"userMessage": "make it", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "write", "arguments": {"path": "a.txt", "content": "v2\n"}}]}},
+        {"match": {"userMessage": "make it", "hasToolResult": true}, "response": {"content": "Written."}},
+        {"match": {"userMessage": "next question"}, "response": {"content": "Next."}}
+    ]))
+}
+
+#[test]
+fn a_refused_undo_keeps_its_checkpoint_and_force_restores_and_the_model_is_told() {
+    let mock = edit_fixtures();
+    let w = wisp().openai(&mock).file("a.txt", "v1\n");
+    let run = run_in(
+        &w,
+        &w.project,
+        &["--mode", "accept-edits"],
+        "make it\n!echo mine > a.txt\n/undo\n/diff\n/undo\n/undo --force\nnext question\n",
+    );
+    run.success();
+    let refused = run
+        .stderr
+        .matches("not restored: a.txt was changed since wisp edited it")
+        .count();
+    assert_eq!(
+        refused, 2,
+        "both refusals keep the checkpoint: {}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("nothing to undo"), "{}", run.stdout);
+    assert!(run.stdout.contains("restored a.txt"), "{}", run.stdout);
+    assert_eq!(std::fs::read_to_string(w.path("a.txt")).unwrap(), "v1\n");
+    // /diff still knew the edit after the refusal.
+    assert!(
+        run.stdout.contains("+v2") || run.stdout.contains("+mine"),
+        "{}",
+        run.stdout
+    );
+    let bodies = mock.bodies("/v1/chat/completions");
+    let sent = user_texts(bodies.last().unwrap()).join("\n");
+    assert!(
+        sent.contains("I ran /undo") && sent.contains("restored a.txt"),
+        "the model is told: {sent}"
+    );
+}
+
+#[test]
+fn checkpoints_survive_continue() {
+    let mock = edit_fixtures();
+    let w = wisp().openai(&mock).file("a.txt", "v1\n");
+    run_in(&w, &w.project, &["--mode", "accept-edits"], "make it\n").success();
+    assert_eq!(std::fs::read_to_string(w.path("a.txt")).unwrap(), "v2\n");
+    let run = run_in(&w, &w.project, &["-c"], "/undo\n");
+    run.success();
+    assert!(run.stdout.contains("restored a.txt"), "{}", run.stdout);
+    assert_eq!(std::fs::read_to_string(w.path("a.txt")).unwrap(), "v1\n");
+    // Used up: a second resume has nothing left to undo.
+    let run = run_in(&w, &w.project, &["-c"], "/undo\n");
+    assert!(run.stdout.contains("nothing to undo"), "{}", run.stdout);
+}

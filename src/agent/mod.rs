@@ -405,7 +405,7 @@ impl Agent {
             _ = cancel.cancelled() => (ToolOutput::err("cancelled by user"), StepOutcome::Cancelled),
         };
         if let (Some(snap), Some(s)) = (snap, &mut self.session) {
-            s.undo.record(snap).await;
+            s.record_change(snap).await;
         }
         res
     }

@@ -104,8 +104,8 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "undo",
-        args: "[N]",
-        help: "restore files changed by the last (N) turns",
+        args: "[N] [--force]",
+        help: "restore files changed by the last (N) turns (--force: even if changed since)",
     },
     Command {
         name: "diff",

@@ -101,32 +101,38 @@ async fn fresh(repl: &mut Repl) {
 }
 
 async fn undo(repl: &mut Repl, args: &str) {
-    let n = if args.is_empty() {
-        1
-    } else {
-        match args.parse::<usize>() {
-            Ok(n) if n > 0 => n,
-            _ => return repl.error("/undo takes a number of turns, e.g. /undo 2"),
+    let mut force = false;
+    let mut n = 1;
+    for word in args.split_whitespace() {
+        match word {
+            "--force" | "-f" => force = true,
+            w => match w.parse::<usize>() {
+                Ok(k) if k > 0 => n = k,
+                _ => return repl.error("/undo takes a number of turns and --force, e.g. /undo 2"),
+            },
         }
-    };
+    }
     let Some(s) = &mut repl.agent.session else {
         return;
     };
-    let r = s.undo.undo(n).await;
+    let r = s.undo(n, force).await;
     let cwd = repl.agent.ctx.cwd.clone();
     let show = |p: &std::path::Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
     if r.turns == 0 {
         render::println("nothing to undo: no file was changed by write or edit");
     }
+    let mut done = Vec::new();
     for p in &r.restored {
         render::println(&format!("restored {}", show(p)));
+        done.push(format!("restored {}", show(p)));
     }
     for p in &r.removed {
         render::println(&format!("removed {} (it was new)", show(p)));
+        done.push(format!("removed {}", show(p)));
     }
     for p in &r.skipped {
         repl.error(&format!(
-            "not restored: {} was changed since wisp edited it",
+            "not restored: {} was changed since wisp edited it; /undo --force restores it anyway",
             show(p)
         ));
     }
@@ -134,6 +140,13 @@ async fn undo(repl: &mut Repl, args: &str) {
         repl.error(&format!("could not restore {}: {e}", show(p)));
     }
     render::println("note: changes made by bash commands cannot be undone");
+    // The model must not go on believing its edits are still there.
+    if !done.is_empty() {
+        repl.pending.push(format!(
+            "I ran /undo, which took back your file edits: {}. Those files are as they were before the edits.",
+            done.join(", ")
+        ));
+    }
 }
 
 async fn diff(repl: &mut Repl) {

@@ -53,6 +53,14 @@ enum Event {
         summary: String,
         replaced: usize,
     },
+    /// A file's content before and after a tool changed it (for `/undo`).
+    Checkpoint {
+        checkpoint: undo::Saved,
+    },
+    /// `/undo` used these checkpoints up.
+    Undone {
+        undone: Vec<u64>,
+    },
 }
 
 /// One line of a transcript, as read: a flat struct rather than a tagged
@@ -72,6 +80,8 @@ struct Line {
     name: String,
     summary: String,
     replaced: usize,
+    checkpoint: Option<undo::Saved>,
+    undone: Vec<u64>,
 }
 
 /// The messages that stand in for compacted history (a user/assistant pair,
@@ -193,6 +203,7 @@ impl Session {
         s.name = l.name.clone();
         s.recorded = l.messages.len();
         s.started = true;
+        s.undo = undo::Checkpoints::restore(l.checkpoints.clone());
         s
     }
 
@@ -206,6 +217,25 @@ impl Session {
     pub fn note_usage(&mut self, u: &Usage) {
         self.last_usage = Some(*u);
         self.push(&Event::Usage { usage: *u });
+    }
+
+    /// Records the change a tool made, in memory and in the transcript.
+    pub async fn record_change(&mut self, snap: undo::Snapshot) {
+        if let Some(checkpoint) = self.undo.record(snap).await {
+            self.push(&Event::Checkpoint { checkpoint });
+        }
+    }
+
+    /// `/undo`: puts files back and notes which checkpoints were used up.
+    pub async fn undo(&mut self, n: usize, force: bool) -> undo::Report {
+        let r = self.undo.undo(n, force).await;
+        if !r.dropped.is_empty() {
+            self.push(&Event::Undone {
+                undone: r.dropped.clone(),
+            });
+            self.flush().await;
+        }
+        r
     }
 
     pub fn note_mode(&mut self, mode: &str) {
@@ -310,6 +340,8 @@ pub struct Loaded {
     pub messages: Vec<Message>,
     /// Notes about lines that could not be read.
     pub notes: Vec<String>,
+    /// Undo checkpoints not yet used up.
+    pub checkpoints: Vec<undo::Saved>,
 }
 
 impl Loaded {
@@ -346,6 +378,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
         name: None,
         messages: Vec::new(),
         notes: Vec::new(),
+        checkpoints: Vec::new(),
     };
     for (i, line) in lines.iter().enumerate() {
         let ev = match serde_json::from_str::<Line>(line) {
@@ -380,6 +413,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
                 }
             }
             "rename" => out.name = Some(ev.name),
+            "checkpoint" => out.checkpoints.extend(ev.checkpoint),
+            "undone" => out.checkpoints.retain(|c| !ev.undone.contains(&c.seq)),
             "compaction" => {
                 let (summary, replaced) = (ev.summary, ev.replaced);
                 let n = replaced.min(out.messages.len());
