@@ -181,11 +181,31 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     let plain = cli.plain || settings.plain;
     let styled = render::styled(plain, cli.no_color);
     if let Some(l) = resumed {
+        let (id, moved) = (l.header.id.clone(), l.moved.clone());
         let shown = session::resume::attach(&mut agent, l);
+        // Back into the worktree the session had moved to, unless --worktree chose one.
+        let mut place = String::new();
+        match moved {
+            Some(dir) if cli.worktree.is_none() && dir.is_dir() => {
+                worktree::enter(&mut agent, &dir);
+                place = format!(" · in {}", dir.display());
+            }
+            Some(dir) if cli.worktree.is_none() => render::eprintln(&format!(
+                "wisp: the session had moved to {}, which is gone; resuming in {}",
+                dir.display(),
+                agent.ctx.cwd.display()
+            )),
+            _ => {}
+        }
         if !cli.print {
             for line in shown {
                 render::println(&line);
             }
+            render::println(&format!(
+                "resumed {id} · {} {}{place}",
+                agent.provider.id().as_str(),
+                agent.model
+            ));
         }
     }
     let stdin_tty = std::io::stdin().is_terminal();

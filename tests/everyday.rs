@@ -204,3 +204,53 @@ fn checkpoints_survive_continue() {
     let run = run_in(&w, &w.project, &["-c"], "/undo\n");
     assert!(run.stdout.contains("nothing to undo"), "{}", run.stdout);
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}");
+}
+
+#[test]
+fn resume_goes_back_into_the_worktree_the_session_moved_to() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "hello"}, "response": {"content": "Hi."}}
+    ]));
+    let w = wisp().openai(&mock).file("a.txt", "one\n");
+    let p = w.project.clone();
+    git(&p, &["init", "-q", "-b", "main"]);
+    git(
+        &p,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@e",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "first",
+        ],
+    );
+    run_in(&w, &p, &[], "/worktree new feat\nhello\n").success();
+    let tree = p.parent().unwrap().join("project-worktrees/feat");
+    assert!(tree.is_dir());
+
+    let run = run_in(&w, &p, &["-c"], "!pwd\n");
+    run.success();
+    assert!(
+        run.stdout.contains(&format!("{}\n", tree.display())),
+        "commands run in the worktree again: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("resumed ") && run.stdout.contains("in "),
+        "a resumed line says where: {}",
+        run.stdout
+    );
+}

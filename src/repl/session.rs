@@ -80,9 +80,16 @@ async fn resume_cmd(repl: &mut Repl, args: &str) {
             )),
         }
     }
-    let id = l.header.id.clone();
+    let (id, moved) = (l.header.id.clone(), l.moved.clone());
+    let home = l.header.cwd.clone();
     for line in resume::attach(&mut repl.agent, l) {
         render::println(&line);
+    }
+    // Back into the worktree the session had moved to.
+    let dir = moved.unwrap_or(home);
+    if dir.is_dir() {
+        crate::worktree::enter(&mut repl.agent, &dir);
+        repl.renderer.cwd = dir;
     }
     render::println(&format!(
         "resumed {id} · {} {}",

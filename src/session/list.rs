@@ -59,7 +59,7 @@ pub async fn for_dir(cwd: &Path) -> Vec<Entry> {
         let Ok(loaded) = load(&path).await else {
             continue;
         };
-        if loaded.header.cwd == cwd {
+        if loaded.header.cwd == cwd || loaded.moved.as_deref() == Some(cwd) {
             out.push(Entry { loaded, modified });
         }
     }

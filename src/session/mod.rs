@@ -61,6 +61,10 @@ enum Event {
     Undone {
         undone: Vec<u64>,
     },
+    /// The session moved to another directory (a worktree, or back).
+    Cwd {
+        cwd: PathBuf,
+    },
 }
 
 /// One line of a transcript, as read: a flat struct rather than a tagged
@@ -84,13 +88,14 @@ struct Line {
     undone: Vec<u64>,
 }
 
+/// How the compaction summary's user message begins.
+pub const SUMMARY_MARK: &str = "[Summary of the earlier conversation, compacted to save context]";
+
 /// The messages that stand in for compacted history (a user/assistant pair,
 /// so the kept turns still alternate).
 pub fn summary_messages(summary: &str) -> Vec<Message> {
     vec![
-        Message::user_text(format!(
-            "[Summary of the earlier conversation, compacted to save context]\n{summary}"
-        )),
+        Message::user_text(format!("{SUMMARY_MARK}\n{summary}")),
         Message {
             role: Role::Assistant,
             content: vec![crate::agent::conversation::Block::Text {
@@ -238,6 +243,13 @@ impl Session {
         r
     }
 
+    /// Records a move to `dir`, so a resume goes back there.
+    pub fn note_cwd(&mut self, dir: &Path) {
+        self.push(&Event::Cwd {
+            cwd: dir.to_path_buf(),
+        });
+    }
+
     pub fn note_mode(&mut self, mode: &str) {
         self.push(&Event::Mode { mode: mode.into() });
     }
@@ -342,6 +354,8 @@ pub struct Loaded {
     pub notes: Vec<String>,
     /// Undo checkpoints not yet used up.
     pub checkpoints: Vec<undo::Saved>,
+    /// Where the session last moved to (`/worktree`), when not where it started.
+    pub moved: Option<PathBuf>,
 }
 
 impl Loaded {
@@ -351,6 +365,7 @@ impl Loaded {
             .iter()
             .filter(|m| m.role == Role::User && !m.text().is_empty())
             .map(|m| m.text())
+            .filter(|t| !t.starts_with(SUMMARY_MARK))
     }
 }
 
@@ -379,6 +394,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
         messages: Vec::new(),
         notes: Vec::new(),
         checkpoints: Vec::new(),
+        moved: None,
     };
     for (i, line) in lines.iter().enumerate() {
         let ev = match serde_json::from_str::<Line>(line) {
@@ -414,6 +430,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
             }
             "rename" => out.name = Some(ev.name),
             "checkpoint" => out.checkpoints.extend(ev.checkpoint),
+            "cwd" => out.moved = Some(ev.cwd),
             "undone" => out.checkpoints.retain(|c| !ev.undone.contains(&c.seq)),
             "compaction" => {
                 let (summary, replaced) = (ev.summary, ev.replaced);
@@ -426,6 +443,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
         }
     }
     out.header = header.ok_or_else(|| format!("{}: not a wisp session", path.display()))?;
+    if out.moved.as_ref() == Some(&out.header.cwd) {
+        out.moved = None;
+    }
     Ok(out)
 }
 

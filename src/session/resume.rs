@@ -109,7 +109,10 @@ pub fn history(messages: &[Message]) -> Vec<String> {
     let mut tools = 0;
     let mut answer = String::new();
     let mut prompt: Option<String> = None;
-    let mut flush = |prompt: &mut Option<String>, tools: &mut usize, answer: &mut String| {
+    let flush = |out: &mut Vec<String>,
+                 prompt: &mut Option<String>,
+                 tools: &mut usize,
+                 answer: &mut String| {
         if let Some(p) = prompt.take() {
             let t = if *tools > 0 {
                 format!(" [{tools} tool call{}]", if *tools == 1 { "" } else { "s" })
@@ -123,8 +126,13 @@ pub fn history(messages: &[Message]) -> Vec<String> {
     };
     for m in messages {
         match m.role {
+            // The summary stands for earlier turns; the user never typed it.
+            Role::User if m.text().starts_with(super::SUMMARY_MARK) => {
+                flush(&mut out, &mut prompt, &mut tools, &mut answer);
+                out.push("(earlier turns were compacted into a summary)".into());
+            }
             Role::User if !m.text().is_empty() => {
-                flush(&mut prompt, &mut tools, &mut answer);
+                flush(&mut out, &mut prompt, &mut tools, &mut answer);
                 prompt = Some(m.text());
             }
             Role::User => {}
@@ -137,6 +145,30 @@ pub fn history(messages: &[Message]) -> Vec<String> {
             }
         }
     }
-    flush(&mut prompt, &mut tools, &mut answer);
+    flush(&mut out, &mut prompt, &mut tools, &mut answer);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_shows_a_compaction_summary_as_such_not_as_a_prompt() {
+        let mut msgs = crate::session::summary_messages("we fixed the parser");
+        msgs.push(Message::user_text("and now the tests"));
+        msgs.push(Message {
+            role: Role::Assistant,
+            content: vec![Block::Text {
+                text: "Tests pass.".into(),
+            }],
+        });
+        assert_eq!(
+            history(&msgs),
+            [
+                "(earlier turns were compacted into a summary)",
+                "> and now the tests → Tests pass."
+            ]
+        );
+    }
 }
