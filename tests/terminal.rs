@@ -163,3 +163,48 @@ fn pipes_get_one_working_line_and_no_status_line() {
     );
     assert!(!run.stdout.contains('\r') && !run.stderr.contains('\r'));
 }
+
+const DOC: &str = "# Title\n\n- item **bold**\n\nSee [the docs](https://example.com/docs).\n";
+
+/// The answer's part of the output: from its heading to the link.
+fn answer_of(out: &str) -> &str {
+    let from = out.find("Title").expect("heading shown");
+    let to = out[from..].find("docs)").expect("link shown") + from;
+    &out[from..to + 5]
+}
+
+#[test]
+fn no_color_keeps_the_structure_and_links_show_their_address() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "doc"}, "response": {"content": DOC}}
+    ]));
+    let w = wisp().openai(&mock).env("NO_COLOR", "1");
+    let mut p = start(&w, 80);
+    p.send(b"doc\r");
+    p.wait_for("docs)", 20);
+    let out = p.text();
+    let answer = answer_of(&out);
+    assert!(!answer.contains('\x1b'), "no escape codes: {answer:?}");
+    assert!(
+        !answer.contains("# Title") && !answer.contains("**"),
+        "{answer:?}"
+    );
+    assert!(answer.contains("• item bold"), "{answer:?}");
+    assert!(
+        answer.contains("See the docs (https://example.com/docs)"),
+        "{answer:?}"
+    );
+
+    // In colour the link also reads as text plus address.
+    let w = wisp().openai(&mock);
+    let mut p = start(&w, 80);
+    p.send(b"doc\r");
+    p.wait_for("docs)", 20);
+    let out = p.text();
+    let answer = plain(answer_of(&out));
+    assert!(
+        answer.contains("See the docs (https://example.com/docs)"),
+        "{answer:?}"
+    );
+    assert!(answer_of(&out).contains("\x1b["), "styled in colour mode");
+}

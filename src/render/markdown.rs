@@ -52,6 +52,9 @@ pub struct MarkdownStream {
     continuing: bool,
     /// The last output did not end with a newline (the cursor is mid-line).
     open: bool,
+    /// Keep escape codes (colour, bold); false under `NO_COLOR`, where the
+    /// structure (headings, bullets, tables, wrapping) is still rendered.
+    sgr: bool,
 }
 
 impl MarkdownStream {
@@ -69,7 +72,15 @@ impl MarkdownStream {
             stream_words: false,
             continuing: false,
             open: false,
+            sgr: true,
         }
+    }
+
+    /// Renders markdown's structure without any escape code (`NO_COLOR`).
+    pub fn without_escapes(width: usize) -> Self {
+        let mut md = MarkdownStream::new(width, true);
+        md.sgr = false;
+        md
     }
 
     /// Whether the cursor was left mid-line by the last write.
@@ -231,17 +242,19 @@ impl MarkdownStream {
             "{}",
             skin.code_block.compound_style.apply_to(&*text)
         );
-        sanitize_into(&self.scratch, &mut self.pending, true);
+        sanitize_into(&self.scratch, &mut self.pending, self.sgr);
     }
 
     fn markdown_line(&mut self, line: &str) {
         self.refresh_width();
-        self.render_line(classify(line));
+        let line = links(line);
+        self.render_line(classify(&line));
     }
 
     /// The rest of a paragraph whose head was printed already.
     fn paragraph(&mut self, text: &str) {
-        self.render_line(normal(CompositeStyle::Paragraph, text, None));
+        let text = links(text);
+        self.render_line(normal(CompositeStyle::Paragraph, &text, None));
     }
 
     fn render_line(&mut self, md_line: Line<'_>) {
@@ -255,7 +268,7 @@ impl MarkdownStream {
         );
         self.scratch.clear();
         let _ = write!(self.scratch, "{fmt}");
-        sanitize_into(&self.scratch, &mut self.pending, true);
+        sanitize_into(&self.scratch, &mut self.pending, self.sgr);
     }
 
     fn flush_table(&mut self) {
@@ -264,10 +277,11 @@ impl MarkdownStream {
         }
         self.refresh_width();
         if let Some(skin) = &self.skin {
-            let fmt = FmtText::from(skin, &self.table, Some(self.width));
+            let table = links(&self.table);
+            let fmt = FmtText::from(skin, &table, Some(self.width));
             self.scratch.clear();
             let _ = write!(self.scratch, "{fmt}");
-            sanitize_into(&self.scratch, &mut self.pending, true);
+            sanitize_into(&self.scratch, &mut self.pending, self.sgr);
         }
         self.table.clear();
     }
@@ -347,6 +361,54 @@ fn normal<'s>(style: CompositeStyle, src: &'s str, lead: Option<&'s str>) -> Lin
     }
     compounds.extend(Composite::from_inline(src).compounds);
     Line::Normal(Composite { style, compounds })
+}
+
+/// `[text](url)` becomes `text (url)` (just `url` when both are the same):
+/// a terminal shows the address, and minimad would print the brackets raw.
+/// Code spans are left alone.
+fn links(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains("](") {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find(['[', '`']) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('`') {
+            let end = rest[1..].find('`').map_or(rest.len(), |j| j + 2);
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        let link = rest.find("](").and_then(|close| {
+            let text = &rest[1..close];
+            let after = &rest[close + 2..];
+            let end = after.find(')')?;
+            let url = &after[..end];
+            let plain = !text.contains(['[', ']']) && !url.contains(char::is_whitespace);
+            (plain && !url.is_empty()).then_some((text, url, close + 3 + end))
+        });
+        match link {
+            Some((text, url, len)) => {
+                if text == url || text.is_empty() {
+                    out.push_str(url);
+                } else {
+                    out.push_str(text);
+                    out.push_str(" (");
+                    out.push_str(url);
+                    out.push(')');
+                }
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('[');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Whether an unterminated line is plain paragraph text (not a heading,
@@ -687,6 +749,41 @@ mod tests {
         let (before, all) = streamed("one two thr", 40, false);
         assert_eq!(before, "one two ");
         assert_eq!(all, "one two thr\n");
+    }
+
+    #[test]
+    fn links_show_text_and_address() {
+        assert_eq!(
+            links("see [the docs](https://x.org/d) and [https://a.b](https://a.b)."),
+            "see the docs (https://x.org/d) and https://a.b."
+        );
+        assert_eq!(
+            links("`[a](b)` [not a link] x](y"),
+            "`[a](b)` [not a link] x](y"
+        );
+        let out = strip_sgr(&render_split(
+            "Read [the guide](https://g.io/x).\n",
+            3,
+            80,
+            true,
+        ));
+        assert_eq!(out, "Read the guide (https://g.io/x).\n");
+    }
+
+    #[test]
+    fn without_escapes_keeps_structure_but_no_codes() {
+        let mut md = MarkdownStream::without_escapes(40);
+        let mut out = Vec::new();
+        md.push(
+            "# Head\n- item **bold**\n| a | b |\n|---|---|\n| 1 | 2 |\nend\n",
+            &mut out,
+        )
+        .unwrap();
+        md.finish(&mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(!s.contains('\x1b'), "{s:?}");
+        assert!(s.starts_with("Head\n• item bold\n"), "{s}");
+        assert!(s.contains('│'), "table drawn: {s}");
     }
 
     /// Ad-hoc cost check: `cargo test --release render_100k -- --ignored --nocapture`.

@@ -23,6 +23,13 @@ pub fn styled(plain: bool, no_color: bool) -> bool {
     !plain && !no_color && !no_color_env && !dumb && std::io::stdout().is_terminal()
 }
 
+/// `NO_COLOR` or `--no-color` on a terminal: markdown's structure is still
+/// rendered (headings, bullets, tables, wrapping), without any escape code.
+pub fn colourless_terminal(plain: bool, no_color: bool) -> bool {
+    let env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    (no_color || env) && !screen_reader(plain) && std::io::stdout().is_terminal()
+}
+
 /// The terminal's columns now (read on every call: the window may have been
 /// resized), or 80 when stdout is not a terminal. One ioctl, no process spawned.
 pub fn width() -> usize {
@@ -170,6 +177,15 @@ impl Renderer {
             bell: false,
             at_line_start: true,
         }
+    }
+
+    /// Renders markdown without escape codes (`NO_COLOR` on a terminal).
+    pub fn without_colour(mut self) -> Self {
+        self.styled = false;
+        self.md = MarkdownStream::without_escapes(width());
+        self.md.auto_width = true;
+        self.md.stream_words = true;
+        self
     }
 
     /// Switches to screen-reader mode: plain whole lines, each labelled.

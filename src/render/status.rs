@@ -17,6 +17,8 @@ const QUIET: Duration = Duration::from_secs(3);
 struct State {
     /// Draw the in-place line (a terminal, not screen-reader mode).
     tty: bool,
+    /// Dim it (not under `NO_COLOR`).
+    dim: bool,
     started: Instant,
     /// Output tokens reported by finished model calls this turn.
     tokens: u64,
@@ -45,10 +47,11 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
 
 /// Starts the indicator for a turn. `tty`: stdout is a terminal and styling of
 /// the live line is wanted (not screen-reader mode).
-pub fn begin(tty: bool) {
+pub fn begin(tty: bool, dim: bool) {
     if let Ok(mut g) = STATE.lock() {
         *g = Some(State {
             tty,
+            dim,
             started: Instant::now(),
             tokens: 0,
             streamed: 0,
@@ -135,7 +138,11 @@ fn tick(width: usize) {
         let line = status_text(secs, s.tokens + (s.streamed / 4) as u64, &s.doing);
         let line = fit(&line, width.saturating_sub(1));
         let mut out = std::io::stdout();
-        let _ = write!(out, "\r\x1b[K\x1b[2m{line}\x1b[0m");
+        let _ = if s.dim {
+            write!(out, "\r\x1b[K\x1b[2m{line}\x1b[0m")
+        } else {
+            write!(out, "\r\x1b[K{line}")
+        };
         let _ = out.flush();
         s.drawn = true;
     });
@@ -172,8 +179,8 @@ fn fit(s: &str, width: usize) -> &str {
 /// Runs `work` with the indicator ticking beside it (once a second on a
 /// terminal); the ticks stop when the work ends. A tick is a lock and, on a
 /// terminal, one short write: nothing measurable.
-pub async fn around<F: std::future::Future>(tty: bool, work: F) -> F::Output {
-    begin(tty);
+pub async fn around<F: std::future::Future>(tty: bool, dim: bool, work: F) -> F::Output {
+    begin(tty, dim);
     let period = Duration::from_secs(1);
     if tty {
         tick(super::width());

@@ -237,11 +237,12 @@ impl Repl {
         let pause: Option<&mut dyn Pause> = if self.step { Some(&mut pause) } else { None };
         // The live status line is for a terminal; screen readers get whole lines only.
         let live = std::io::IsTerminal::is_terminal(&std::io::stdout()) && !self.renderer.labels;
+        let dim = self.renderer.styled;
         let keys = keys::watch(self.input.is_tty(), self.agent.ctx.cancel.clone());
         let turn = self
             .agent
             .turn(&mut self.renderer, &mut approver, max, pause);
-        let (end, _) = render::status::around(live, turn).await;
+        let (end, _) = render::status::around(live, dim, turn).await;
         self.input.type_ahead(keys.stop());
         self.busy.store(false, Ordering::SeqCst);
         self.renderer.finish();
