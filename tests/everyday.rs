@@ -254,3 +254,17 @@ fn resume_goes_back_into_the_worktree_the_session_moved_to() {
         run.stdout
     );
 }
+
+#[test]
+fn help_wraps_at_word_boundaries() {
+    let run = wisp().stdin("/help\n").run();
+    run.success();
+    let words: Vec<&str> = run.stdout.split_whitespace().collect();
+    for line in run.stdout.lines() {
+        assert!(line.chars().count() <= 80, "too wide: {line:?}");
+    }
+    // Wrapping only moved words: each help text is still there, word for word.
+    assert!(words
+        .windows(3)
+        .any(|w| w == ["restore", "files", "changed"]));
+}

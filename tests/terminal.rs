@@ -208,3 +208,18 @@ fn no_color_keeps_the_structure_and_links_show_their_address() {
     );
     assert!(answer_of(&out).contains("\x1b["), "styled in colour mode");
 }
+
+#[test]
+fn tab_completes_command_arguments_and_the_prompt_names_the_mode() {
+    let w = wisp();
+    let mut p = start(&w, 80);
+    p.send(b"/mode acc\t");
+    p.wait_for("/mode accept-edits", 10);
+    let mark = p.mark();
+    p.send(b"\r");
+    p.wait_after(mark, "mode: accept-edits", 10);
+    p.wait_after(mark, "accept-edits> ", 10);
+    let mark = p.mark();
+    p.send(b"/provider anth\t");
+    p.wait_after(mark, "anthropic", 10);
+}

@@ -245,13 +245,22 @@ fn help() {
         .map(|c| c.name.len() + c.args.len() + 2)
         .max()
         .unwrap_or(0);
+    let width = render::width();
     for c in COMMANDS {
         let left = if c.args.is_empty() {
             format!("/{}", c.name)
         } else {
             format!("/{} {}", c.name, c.args)
         };
-        render::println(&format!("{left:w$}  {}", c.help));
+        render::println(&render::style::hanging(
+            &format!("{left:w$}  "),
+            c.help,
+            width,
+        ));
     }
-    render::println("Type a request to send it to the model. A line ending in \\ continues. Ctrl-C stops a step.");
+    render::println(&render::style::hanging(
+        "",
+        "Type a request to send it to the model. A line ending in \\ continues. Ctrl-C or Esc stops a step.",
+        width,
+    ));
 }

@@ -49,6 +49,7 @@ impl Input {
         ed.set_helper(Some(WispHelper {
             commands,
             files: FilenameCompleter::new(),
+            models: Vec::new(),
         }));
         let _ = ed.load_history(&history);
         Ok(Input::Tty {
@@ -150,6 +151,17 @@ impl Input {
         }
     }
 
+    /// Names that Tab offers after `/model `.
+    pub fn set_models(&self, models: Vec<String>) {
+        if let Input::Tty { editor, .. } = self {
+            if let Ok(mut ed) = editor.lock() {
+                if let Some(h) = ed.helper_mut() {
+                    h.models = models;
+                }
+            }
+        }
+    }
+
     /// Records a submitted line in the persistent history.
     pub fn remember(&self, line: &str) {
         if let Input::Tty {
@@ -175,6 +187,8 @@ fn join_continuations(text: &str) -> String {
 pub struct WispHelper {
     commands: Vec<String>,
     files: FilenameCompleter,
+    /// Names Tab offers after `/model `.
+    models: Vec<String>,
 }
 
 impl Completer for WispHelper {
@@ -198,6 +212,16 @@ impl Completer for WispHelper {
                 })
                 .collect();
             return Ok((0, found));
+        }
+        // A command's argument: its sub-commands or values, not file names.
+        if let Some(rest) = head.strip_prefix('/') {
+            if let Some((cmd, arg)) = rest.split_once(' ') {
+                if !arg.contains(' ') {
+                    if let Some(found) = super::complete::argument(cmd, arg, &self.models) {
+                        return Ok((pos - arg.len(), found));
+                    }
+                }
+            }
         }
         // `@path` attaches a file: complete the path after the `@`.
         let word_start = head.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);

@@ -4,6 +4,7 @@
 pub mod approve;
 pub mod attach;
 pub mod commands;
+pub mod complete;
 pub mod context;
 pub mod input;
 pub mod keys;
@@ -108,6 +109,11 @@ impl Repl {
                 render::eprintln(&format!("wisp: {msg}"));
             }
         }
+        if tty {
+            let mut models: Vec<String> = self.settings.aliases.keys().cloned().collect();
+            models.push(self.agent.model.clone());
+            self.input.set_models(models);
+        }
         if let Some(p) = first {
             self.handle(&p).await;
         }
@@ -126,6 +132,15 @@ impl Repl {
                     format!("{}> ", name.unwrap_or_default())
                 }
                 _ => "> ".to_string(),
+            };
+            // A mode other than the default is named too, as the worktree is.
+            let mode = self.agent.policy.mode;
+            let prompt = if tty && mode != crate::permissions::Mode::Standard {
+                let place = prompt.trim_end_matches("> ");
+                let sep = if place.is_empty() { "" } else { " " };
+                format!("{place}{sep}{}> ", mode.as_str())
+            } else {
+                prompt
             };
             let prompt = prompt.as_str();
             match self.input.read(prompt).await {
