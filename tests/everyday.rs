@@ -268,3 +268,44 @@ fn help_wraps_at_word_boundaries() {
         .windows(3)
         .any(|w| w == ["restore", "files", "changed"]));
 }
+
+#[test]
+fn long_bash_output_is_cut_once_and_an_empty_one_says_no_output() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "count", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "bash", "arguments": {"command": "seq 1 200000"}}]}},
+        {"match": {"userMessage": "count", "hasToolResult": true}, "response": {"content": "Counted."}},
+        {"match": {"userMessage": "quiet", "hasToolResult": false},
+         "response": {"toolCalls": [{"name": "bash", "arguments": {"command": "true"}}]}},
+        {"match": {"userMessage": "quiet", "hasToolResult": true}, "response": {"content": "Done."}}
+    ]));
+    let w = wisp().openai(&mock);
+    let run = run_in(&w, &w.project, &["--yolo"], "count\nquiet\n");
+    run.success();
+    let bodies = mock.bodies("/v1/chat/completions");
+    let tool = messages(&bodies[1])
+        .into_iter()
+        .find(|m| m["role"] == "tool")
+        .expect("tool result");
+    let content = tool["content"].as_str().unwrap();
+    assert_eq!(content.matches("is saved in").count(), 1, "{content}");
+    assert!(
+        !content.contains("[output truncated"),
+        "cut twice: {content}"
+    );
+    let total: usize = (1..=200000).map(|i: u32| i.to_string().len() + 1).sum();
+    assert!(content.contains(&format!("({total} bytes)")), "{content}");
+    let saved = std::fs::read_dir(w.home.path().join("data/wisp/sessions"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap())
+        .count();
+    assert_eq!(saved, 1, "one saved file");
+    assert!(
+        run.stdout.contains("exit code: 0 · no output"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("· 1 line"), "{}", run.stdout);
+}

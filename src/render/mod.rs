@@ -104,7 +104,19 @@ pub fn brief(tool: &str, out: &crate::tools::ToolOutput) -> String {
         ),
         "bash" => {
             let code = out.content.lines().last().unwrap_or("");
-            format!("{code} · {}", plural(lines.saturating_sub(1), "line"))
+            // Only the command's own lines: not the exit line, the "(no output)"
+            // placeholder or wisp's bracketed notes.
+            let own = out
+                .content
+                .lines()
+                .filter(|l| *l != "(no output)" && !l.starts_with("[the full output ("))
+                .count()
+                .saturating_sub(1);
+            if own == 0 {
+                format!("{code} · no output")
+            } else {
+                format!("{code} · {}", plural(own, "line"))
+            }
         }
         _ => out.content.lines().next().unwrap_or("").to_string(),
     }
