@@ -192,7 +192,19 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
         words.clear();
     }
     if !words.is_empty() {
-        cli.prompt = Some(words.join(" "));
+        // A library prompt's arguments are shell words: keep "b c" one word.
+        let quoted: Vec<String> = if cli.prompt_name.is_some() {
+            words
+                .iter()
+                .map(|w| match shlex::try_quote(w) {
+                    Ok(q) => q.into_owned(),
+                    Err(_) => w.clone(),
+                })
+                .collect()
+        } else {
+            words
+        };
+        cli.prompt = Some(quoted.join(" "));
     }
     Ok(cli)
 }
@@ -227,6 +239,16 @@ mod tests {
         assert_eq!(c.resume, Some(None));
         assert!(c.print);
         assert!(p(&["-c"]).expect("parses").continue_session);
+    }
+
+    #[test]
+    fn library_prompt_arguments_keep_their_grouping() {
+        let c = p(&["-p", "--prompt", "x", "a.txt", "b c"]).expect("parses");
+        assert_eq!(c.prompt.as_deref(), Some("a.txt 'b c'"));
+        assert_eq!(
+            shlex::split(c.prompt.as_deref().unwrap()).unwrap(),
+            ["a.txt", "b c"]
+        );
     }
 
     #[test]

@@ -309,3 +309,79 @@ fn long_bash_output_is_cut_once_and_an_empty_one_says_no_output() {
     );
     assert!(!run.stdout.contains("· 1 line"), "{}", run.stdout);
 }
+
+#[test]
+fn prompt_arguments_from_the_command_line_keep_their_quoting() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "ONE="}, "response": {"content": "Ok."}}
+    ]));
+    let w = wisp().openai(&mock).file(
+        ".wisp/prompts/x.md",
+        "---\ndescription: X\n---\nONE=[$1] TWO=[$2]\n",
+    );
+    let run = run_in(&w, &w.project, &["-p", "--prompt", "x", "a.txt", "b c"], "");
+    run.success();
+    let bodies = mock.bodies("/v1/chat/completions");
+    assert_eq!(user_texts(&bodies[0]), ["ONE=[a.txt] TWO=[b c]"]);
+}
+
+#[test]
+fn an_edit_preview_names_the_file_without_a_doubled_slash() {
+    let mock = edit_fixtures();
+    let w = wisp().openai(&mock).file("a.txt", "v1\n");
+    let run = run_in(&w, &w.project, &["--mode", "guarded"], "make it\ny\n");
+    run.success();
+    assert!(
+        run.stdout.contains("-v1") && run.stdout.contains("+v2"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("a//") && !run.stdout.contains("b//"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn loop_without_a_plan_says_the_file_is_missing() {
+    let w = wisp();
+    let run = run_in(&w, &w.project, &["loop", "--test", "true"], "");
+    assert_ne!(run.code, Some(0));
+    assert!(
+        run.stderr.contains("PLAN.md does not exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("no checklist items"), "{}", run.stderr);
+}
+
+#[test]
+fn a_script_with_an_unknown_command_or_a_stopped_turn_fails() {
+    let run = wisp().stdin("/frobnicate\n").run();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+
+    let mock = edit_fixtures();
+    let w = wisp().openai(&mock).file("a.txt", "v1\n");
+    let run = run_in(&w, &w.project, &["--mode", "guarded"], "make it\nq\n");
+    assert!(run.stdout.contains("stopped"), "{}", run.stdout);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(std::fs::read_to_string(w.path("a.txt")).unwrap(), "v1\n");
+}
+
+#[test]
+fn the_usage_line_does_not_claim_an_unpriced_session_cost_nothing() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "hi"}, "response": {"content": "Hello."}}
+    ]));
+    let w = wisp().openai(&mock);
+    let run = run_in(&w, &w.project, &[], "hi\n");
+    run.success();
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains(" out"))
+        .expect("usage line");
+    assert!(line.contains("cost unknown"), "{line}");
+    assert!(!line.contains("$0.0000"), "{line}");
+}

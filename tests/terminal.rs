@@ -223,3 +223,34 @@ fn tab_completes_command_arguments_and_the_prompt_names_the_mode() {
     p.send(b"/provider anth\t");
     p.wait_after(mark, "anthropic", 10);
 }
+
+#[test]
+fn ctrl_c_on_a_shell_command_reports_the_interrupt_on_its_own_line() {
+    let w = wisp();
+    let mut p = start(&w, 80);
+    p.send(b"!sleep 20\r");
+    std::thread::sleep(Duration::from_millis(800));
+    let mark = p.mark();
+    p.send(b"\x03");
+    let after = p.wait_after(mark, "exit code", 10);
+    assert!(after.contains("exit code 130 (interrupted)"), "{after:?}");
+    assert!(!after.contains("none"), "{after:?}");
+    assert!(
+        !after.contains("^C"),
+        "echoed ^C glued to the note: {after:?}"
+    );
+    p.wait_after(mark, "> ", 10);
+}
+
+#[test]
+fn the_first_prompt_given_as_an_argument_is_shown() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "say hello"}, "response": {"content": "Hello there."}}
+    ]));
+    let w = wisp().openai(&mock).args(&["say hello"]);
+    let p = Pty::spawn(w.command(), 80, 24);
+    let out = p.wait_for("Hello there.", 20);
+    let shown = plain(&out);
+    let asked = shown.find("> say hello").expect("prompt echoed");
+    assert!(asked < shown.find("Hello there.").unwrap(), "{shown}");
+}

@@ -235,12 +235,19 @@ pub fn diff(old: Option<&str>, new: &str, path: &str, styled: bool) -> String {
     } else {
         ("", "", "", "", "")
     };
+    // An absolute path (outside the session's directory) is shown as it is,
+    // not as `a//abs/path`.
+    let (from, to) = if path.starts_with('/') {
+        ("", "")
+    } else {
+        ("a/", "b/")
+    };
     if old.is_some() {
-        s.push_str(&format!("{bold}--- a/{path}{reset}\n"));
+        s.push_str(&format!("{bold}--- {from}{path}{reset}\n"));
     } else {
         s.push_str(&format!("{bold}--- /dev/null{reset}\n"));
     }
-    s.push_str(&format!("{bold}+++ b/{path}{reset}\n"));
+    s.push_str(&format!("{bold}+++ {to}{path}{reset}\n"));
     if ops.is_empty() {
         return s; // new empty file
     }

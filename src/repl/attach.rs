@@ -26,9 +26,12 @@ pub async fn run_shell(command: &str, cwd: &Path) -> (String, Option<i32>) {
         .output()
         .await;
     match out {
+        // Killed by a signal (Ctrl-C) reads as a shell would say it: 128 + N.
         Ok(o) => (
             String::from_utf8_lossy(&o.stdout).into_owned(),
-            o.status.code(),
+            o.status.code().or_else(|| {
+                std::os::unix::process::ExitStatusExt::signal(&o.status).map(|s| 128 + s)
+            }),
         ),
         Err(e) => (format!("could not run: {e}\n"), None),
     }

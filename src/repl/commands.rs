@@ -212,7 +212,10 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
             }
         }
         _ if crate::prompts::run::invoke(repl, name, args).await => {}
-        _ => repl.error(&format!("unknown command /{name} (try /help)")),
+        _ => {
+            repl.error(&format!("unknown command /{name} (try /help)"));
+            repl.failed = true;
+        }
     }
     Flow::Continue
 }

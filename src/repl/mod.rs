@@ -115,6 +115,11 @@ impl Repl {
             self.input.set_models(models);
         }
         if let Some(p) = first {
+            // Shown as if typed, so the transcript on screen reads in order.
+            if tty {
+                render::println(&format!("> {p}"));
+                self.input.remember(&p);
+            }
             self.handle(&p).await;
         }
         let mut interrupted = false;
@@ -178,13 +183,16 @@ impl Repl {
             return commands::dispatch(self, name, args).await;
         }
         if let Some(cmd) = line.strip_prefix('!') {
+            // Keys are read (not echoed) while it runs, so `^C` is not glued to the next line.
+            let keys = keys::watch(self.input.is_tty(), self.agent.ctx.cancel.clone());
             let (out, code) = attach::run_shell(cmd.trim(), &self.agent.ctx.cwd).await;
+            self.input.type_ahead(keys.stop());
             render::println(out.trim_end());
-            if code != Some(0) {
-                self.renderer.note(&format!(
-                    "exit code {}",
-                    code.map(|c| c.to_string()).unwrap_or("none".into())
-                ));
+            match code {
+                Some(0) => {}
+                Some(130) => self.renderer.note("exit code 130 (interrupted)"),
+                Some(c) => self.renderer.note(&format!("exit code {c}")),
+                None => self.renderer.note("could not run the command"),
             }
             self.pending
                 .push(attach::shell_context(cmd.trim(), &out, code));
@@ -261,7 +269,8 @@ impl Repl {
         self.input.type_ahead(keys.stop());
         self.busy.store(false, Ordering::SeqCst);
         self.renderer.finish();
-        self.failed = matches!(end, TurnEnd::Error(_));
+        // A script whose last turn failed or was stopped at an approval exits non-zero.
+        self.failed = matches!(end, TurnEnd::Error(_) | TurnEnd::Stopped);
         let how = match &end {
             TurnEnd::Done(_) => "turn complete",
             TurnEnd::Cancelled => "turn cancelled",
