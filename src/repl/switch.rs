@@ -188,7 +188,7 @@ pub fn turn_line(repl: &Repl, before: &Totals) -> Option<String> {
 /// when no call had a price: `$0.0000` would claim the session was free.
 fn session_cost(total: &Totals) -> String {
     match (total.unpriced > 0, total.cost) {
-        (true, c) if c == 0.0 => String::new(),
+        (true, 0.0) => String::new(),
         (true, c) => format!(" · session ${c:.4}+"),
         (false, c) => format!(" · session ${c:.4}"),
     }
