@@ -156,18 +156,32 @@ pub fn ollama_url(host: &str) -> String {
 
 impl Settings {
     pub fn resolve(file: File, cli: &Cli) -> Result<Settings, String> {
+        // A bad value names where it came from: the flag, the variable or the file.
+        let file_path = || crate::paths::config_dir().join("config.toml");
         let chosen = cli
             .provider
             .clone()
-            .or_else(|| env("WISP_PROVIDER"))
-            .or_else(|| file.provider.clone());
+            .map(|p| (p, "--provider".to_string()))
+            .or_else(|| env("WISP_PROVIDER").map(|p| (p, "WISP_PROVIDER".to_string())))
+            .or_else(|| {
+                let where_ = format!("{}: provider", file_path().display());
+                file.provider.clone().map(|p| (p, where_))
+            });
         let provider_defaulted = chosen.is_none();
         let provider = match chosen {
-            Some(name) => ProviderId::parse(&name).ok_or_else(|| {
-                format!("unknown provider `{name}` (expected openai, openrouter, anthropic, gemini or ollama)")
+            Some((name, from)) => ProviderId::parse(&name).ok_or_else(|| {
+                format!("{from}: unknown provider `{name}` (expected openai, openrouter, anthropic, gemini or ollama)")
             })?,
             None => ProviderId::Ollama,
         };
+        if let (None, Some(m)) = (&cli.mode, &file.mode) {
+            if crate::permissions::Mode::parse(m).is_none() {
+                return Err(format!(
+                    "{}: mode: unknown mode `{m}` (restrictive, guarded, accept-edits, standard)",
+                    file_path().display()
+                ));
+            }
+        }
         let mut s = Settings {
             provider,
             provider_defaulted,

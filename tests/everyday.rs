@@ -385,3 +385,50 @@ fn the_usage_line_does_not_claim_an_unpriced_session_cost_nothing() {
     assert!(line.contains("cost unknown"), "{line}");
     assert!(!line.contains("$0.0000"), "{line}");
 }
+
+#[test]
+fn a_bad_value_in_config_names_the_file() {
+    let w = wisp().config("mode = \"wild\"\n");
+    let run = run_in(&w, &w.project, &["-p", "hi"], "");
+    assert_eq!(run.code, Some(2));
+    let file = w.home.path().join("config/wisp/config.toml");
+    assert!(
+        run.stderr
+            .contains(&format!("{}: mode: unknown mode `wild`", file.display())),
+        "{}",
+        run.stderr
+    );
+    let w = wisp().config("provider = \"foo\"\n");
+    let run = run_in(&w, &w.project, &["-p", "hi"], "");
+    let file = w.home.path().join("config/wisp/config.toml");
+    assert!(
+        run.stderr.contains(&format!(
+            "{}: provider: unknown provider `foo`",
+            file.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1);
+}
+
+#[test]
+fn a_prompt_file_written_during_the_session_is_found() {
+    let mock = Aimock::start(json!([
+        {"match": {"userMessage": "FRESH"}, "response": {"content": "Fresh ran."}}
+    ]));
+    let w = wisp().openai(&mock);
+    let file = w.path(".wisp/prompts/fresh.md");
+    let script = format!(
+        "!mkdir -p .wisp/prompts && printf -- '---\\ndescription: F\\n---\\nFRESH $1\\n' > {}\n/fresh now\n",
+        file.display()
+    );
+    let run = run_in(&w, &w.project, &[], &script);
+    run.success();
+    assert!(
+        run.stdout.contains("Fresh ran."),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}

@@ -154,7 +154,11 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
             help();
             crate::prompts::run::help(&repl.prompts);
         }
-        "prompts" => crate::prompts::run::list(&repl.prompts),
+        "prompts" => {
+            // Files added since start-up are listed too.
+            repl.prompts = crate::prompts::Library::load(&repl.agent.ctx.cwd);
+            crate::prompts::run::list(&repl.prompts)
+        }
         "prompt" => crate::prompts::run::prompt_command(repl, args).await,
         "model" => super::switch::model(repl, args).await,
         "provider" => super::switch::provider(repl, args),
@@ -212,6 +216,11 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
             }
         }
         _ if crate::prompts::run::invoke(repl, name, args).await => {}
+        // A prompt file written since start-up: read the library again, once.
+        _ if {
+            repl.prompts = crate::prompts::Library::load(&repl.agent.ctx.cwd);
+            crate::prompts::run::invoke(repl, name, args).await
+        } => {}
         _ => {
             repl.error(&format!("unknown command /{name} (try /help)"));
             repl.failed = true;
