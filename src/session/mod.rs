@@ -55,7 +55,11 @@ enum Event {
     },
     /// A file's content before and after a tool changed it (for `/undo`).
     Checkpoint {
-        checkpoint: undo::Saved,
+        seq: u64,
+        turn: u32,
+        path: PathBuf,
+        before: Option<String>,
+        after: Option<String>,
     },
     /// `/undo` used these checkpoints up.
     Undone {
@@ -84,7 +88,11 @@ struct Line {
     name: String,
     summary: String,
     replaced: usize,
-    checkpoint: Option<undo::Saved>,
+    seq: u64,
+    turn: u32,
+    path: PathBuf,
+    before: Option<String>,
+    after: Option<String>,
     undone: Vec<u64>,
 }
 
@@ -226,8 +234,14 @@ impl Session {
 
     /// Records the change a tool made, in memory and in the transcript.
     pub async fn record_change(&mut self, snap: undo::Snapshot) {
-        if let Some(checkpoint) = self.undo.record(snap).await {
-            self.push(&Event::Checkpoint { checkpoint });
+        if let Some(c) = self.undo.record(snap).await {
+            self.push(&Event::Checkpoint {
+                seq: c.seq,
+                turn: c.turn,
+                path: c.path,
+                before: c.before,
+                after: c.after,
+            });
         }
     }
 
@@ -429,7 +443,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
                 }
             }
             "rename" => out.name = Some(ev.name),
-            "checkpoint" => out.checkpoints.extend(ev.checkpoint),
+            "checkpoint" => out.checkpoints.push(undo::Saved {
+                seq: ev.seq,
+                turn: ev.turn,
+                path: ev.path,
+                before: ev.before,
+                after: ev.after,
+            }),
             "cwd" => out.moved = Some(ev.cwd),
             "undone" => out.checkpoints.retain(|c| !ev.undone.contains(&c.seq)),
             "compaction" => {

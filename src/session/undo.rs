@@ -2,7 +2,6 @@
 //! grouped by turn, so `/undo` can put files back and `/diff` can show what
 //! the session changed. Commands run through `bash` are not tracked.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -29,9 +28,9 @@ pub struct Checkpoints {
     next_seq: u64,
 }
 
-/// A change as written in the transcript (text files only).
-#[derive(Debug, Default, Serialize, Deserialize, Clone)]
-#[serde(default)]
+/// A change as written in the transcript (text files only). Its fields are
+/// written and read as those of a transcript line, which keeps the binary small.
+#[derive(Debug, Default, Clone)]
 pub struct Saved {
     pub seq: u64,
     pub turn: u32,
