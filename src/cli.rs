@@ -27,7 +27,7 @@ pub struct Cli {
     pub prompt_name: Option<String>,
     /// `-c`: resume this directory's latest session.
     pub continue_session: bool,
-    /// `-r [ID]`: resume a session; None inside when it should be picked from a list.
+    /// `-r [ID|NAME]`: resume a session; None inside when it should be picked from a list.
     pub resume: Option<Option<String>>,
     pub plain: bool,
     /// Ring the bell at the end of each turn.
@@ -75,7 +75,7 @@ Options:
       --max-steps N            stop a turn after N model calls (default 50)
       --step                   pause after every step: Enter continues, text steers, q stops
   -c, --continue               resume the latest session of this directory
-  -r, --resume [ID]            resume a session (without ID: pick from a list)
+  -r, --resume [ID|NAME]       resume a session by id or /rename name (alone: pick from a list)
       --worktree NAME          work in git worktree NAME (created from HEAD if missing)
       --test CMD               the test command for the plan loop (default: detected)
       --plan FILE              the plan file (default PLAN.md)
@@ -110,7 +110,7 @@ pub fn utf8_args(args: impl Iterator<Item = std::ffi::OsString>) -> Result<Vec<S
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
     let mut cli = Cli::default();
     let mut words: Vec<String> = Vec::new();
-    let mut args = args.into_iter();
+    let mut args = args.into_iter().peekable();
     while let Some(arg) = args.next() {
         // `--flag=value` is accepted as well as `--flag value`.
         let (flag, inline) = match arg.split_once('=') {
@@ -196,13 +196,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             "-r" | "--resume" => {
                 cli.resume = Some(match inline.clone() {
                     Some(v) => Some(v),
-                    None => match args.next() {
-                        Some(next) if crate::session::list::is_id(&next) => Some(next),
-                        Some(next) => {
-                            words.push(next);
-                            None
-                        }
-                        None => None,
+                    // The next word names the session (an id or a /rename name),
+                    // unless it is another option.
+                    None => match args.peek() {
+                        Some(next) if !next.starts_with('-') => args.next(),
+                        _ => None,
                     },
                 });
             }
@@ -228,7 +226,19 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
         words.clear();
     }
     if !words.is_empty() {
-        cli.prompt = Some(words.join(" "));
+        // A library prompt's arguments are shell words: keep "b c" one word.
+        let quoted: Vec<String> = if cli.prompt_name.is_some() {
+            words
+                .iter()
+                .map(|w| match shlex::try_quote(w) {
+                    Ok(q) => q.into_owned(),
+                    Err(_) => w.clone(),
+                })
+                .collect()
+        } else {
+            words
+        };
+        cli.prompt = Some(quoted.join(" "));
     }
     Ok(cli)
 }
@@ -255,10 +265,24 @@ mod tests {
         let c = p(&["-r", "20261125-094339-1a2b", "go on"]).expect("parses");
         assert_eq!(c.resume, Some(Some("20261125-094339-1a2b".into())));
         assert_eq!(c.prompt.as_deref(), Some("go on"));
-        let c = p(&["-r", "fix it"]).expect("parses");
+        // A name given with /rename resumes too; a following option is not a name.
+        let c = p(&["-r", "auth work", "-p", "go on"]).expect("parses");
+        assert_eq!(c.resume, Some(Some("auth work".into())));
+        assert_eq!(c.prompt.as_deref(), Some("go on"));
+        let c = p(&["-r", "-p", "x"]).expect("parses");
         assert_eq!(c.resume, Some(None));
-        assert_eq!(c.prompt.as_deref(), Some("fix it"));
+        assert!(c.print);
         assert!(p(&["-c"]).expect("parses").continue_session);
+    }
+
+    #[test]
+    fn library_prompt_arguments_keep_their_grouping() {
+        let c = p(&["-p", "--prompt", "x", "a.txt", "b c"]).expect("parses");
+        assert_eq!(c.prompt.as_deref(), Some("a.txt 'b c'"));
+        assert_eq!(
+            shlex::split(c.prompt.as_deref().unwrap()).unwrap(),
+            ["a.txt", "b c"]
+        );
     }
 
     #[test]

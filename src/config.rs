@@ -234,15 +234,21 @@ pub fn ollama_url(host: &str) -> String {
 
 impl Settings {
     pub fn resolve(file: File, cli: &Cli) -> Result<Settings, String> {
+        // A bad value names where it came from: the flag, the variable or the file.
+        let file_path = || crate::paths::config_dir().join("config.toml");
         let chosen = cli
             .provider
             .clone()
-            .or_else(|| env("WISP_PROVIDER"))
-            .or_else(|| file.provider.clone());
+            .map(|p| (p, "--provider".to_string()))
+            .or_else(|| env("WISP_PROVIDER").map(|p| (p, "WISP_PROVIDER".to_string())))
+            .or_else(|| {
+                let where_ = format!("{}: provider", file_path().display());
+                file.provider.clone().map(|p| (p, where_))
+            });
         let provider_defaulted = chosen.is_none();
         let provider = match chosen {
-            Some(name) => ProviderId::parse(&name).ok_or_else(|| {
-                format!("unknown provider `{name}` (expected openai, openrouter, anthropic, gemini or ollama)")
+            Some((name, from)) => ProviderId::parse(&name).ok_or_else(|| {
+                format!("{from}: unknown provider `{name}` (expected openai, openrouter, anthropic, gemini or ollama)")
             })?,
             None => ProviderId::Ollama,
         };
@@ -258,6 +264,14 @@ impl Settings {
             None => None,
         };
         let sandbox = sandbox_policy(&file.sandbox, cli)?;
+        if let (None, Some(m)) = (&cli.mode, &file.mode) {
+            if crate::permissions::Mode::parse(m).is_none() {
+                return Err(format!(
+                    "{}: mode: unknown mode `{m}` (restrictive, guarded, accept-edits, standard)",
+                    file_path().display()
+                ));
+            }
+        }
         let mut s = Settings {
             provider,
             provider_defaulted,
@@ -318,6 +332,21 @@ impl Settings {
             None => s.select(provider, model),
         }
         Ok(s)
+    }
+
+    /// The variable to set when the provider's official endpoint has no key
+    /// (a custom base URL may be a local server that needs none).
+    pub fn missing_key(&self) -> Option<String> {
+        let (var, _) = env_names(self.provider);
+        let official = self.base_url.trim_end_matches('/') == default_base_url(self.provider);
+        if var.is_empty() || self.api_key.is_some() || !official {
+            return None;
+        }
+        let custom = self
+            .providers
+            .get(self.provider.as_str())
+            .and_then(|p| p.api_key_env.clone());
+        Some(custom.unwrap_or_else(|| var.to_string()))
     }
 
     /// Points the settings at a provider: its endpoint, key and model.

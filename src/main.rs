@@ -203,11 +203,31 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     let plain = cli.plain || settings.plain;
     let styled = render::styled(plain, cli.no_color);
     if let Some(l) = resumed {
+        let (id, moved) = (l.header.id.clone(), l.moved.clone());
         let shown = session::resume::attach(&mut agent, l);
+        // Back into the worktree the session had moved to, unless --worktree chose one.
+        let mut place = String::new();
+        match moved {
+            Some(dir) if cli.worktree.is_none() && dir.is_dir() => {
+                worktree::enter(&mut agent, &dir);
+                place = format!(" · in {}", dir.display());
+            }
+            Some(dir) if cli.worktree.is_none() => render::eprintln(&format!(
+                "wisp: the session had moved to {}, which is gone; resuming in {}",
+                dir.display(),
+                agent.ctx.cwd.display()
+            )),
+            _ => {}
+        }
         if !cli.print {
             for line in shown {
                 render::println(&render::safe::line(&line));
             }
+            render::println(&format!(
+                "resumed {id} · {} {}{place}",
+                agent.provider.id().as_str(),
+                agent.model
+            ));
         }
     }
     let stdin_tty = std::io::stdin().is_terminal();
@@ -267,6 +287,8 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     r.step = cli.step;
     if render::screen_reader(plain) {
         r.renderer = render::Renderer::new(false, false, &r.agent.ctx.cwd).screen_reader();
+    } else if render::colourless_terminal(plain, cli.no_color) {
+        r.renderer = render::Renderer::new(false, false, &r.agent.ctx.cwd).without_colour();
     }
     r.renderer.bell = cli.bell;
     r.renderer.thinking.full = r.settings.show_thinking;

@@ -32,9 +32,18 @@ impl Approver for Refuser {
 }
 
 /// Writes stream-json lines and remembers the answer for the final object.
+///
+/// Besides wisp's own fine-grained events (`text`, `tool_use`, ...), it writes
+/// the envelopes Claude Code's stream-json has: a `system` init line, an
+/// `assistant` message per model answer and tool call, a `user` message per
+/// tool result, so scripts written for Claude Code read wisp's output.
 struct JsonSink {
     stream: bool,
     text: String,
+    session_id: String,
+    model: String,
+    /// The current model answer's text, for its `assistant` envelope.
+    said: String,
 }
 
 impl JsonSink {
@@ -43,20 +52,109 @@ impl JsonSink {
             render::println(&v.to_string());
         }
     }
+
+    fn envelope(&self, kind: &str, role: &str, content: Value, usage: Option<Value>) {
+        let mut message = json!({"role": role, "content": content});
+        if role == "assistant" {
+            message["type"] = json!("message");
+            message["model"] = json!(self.model);
+        }
+        if let Some(u) = usage {
+            message["usage"] = u;
+        }
+        self.line(json!({
+            "type": kind, "message": message,
+            "parent_tool_use_id": null, "session_id": self.session_id,
+        }));
+    }
+
+    /// The answer so far as an `assistant` message (once the call ended).
+    fn flush_said(&mut self, usage: Option<Value>) {
+        if self.said.is_empty() {
+            return;
+        }
+        let text = std::mem::take(&mut self.said);
+        self.envelope(
+            "assistant",
+            "assistant",
+            json!([{"type": "text", "text": text}]),
+            usage,
+        );
+    }
+}
+
+/// Token counts under both wisp's names and Claude's (Anthropic's) names.
+fn usage_json(u: &crate::agent::conversation::Usage) -> Value {
+    json!({
+        "input_tokens": u.input, "output_tokens": u.output,
+        "cache_read_input_tokens": u.cache_read, "cache_creation_input_tokens": u.cache_write,
+        "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
+        "reasoning_tokens": u.reasoning,
+    })
 }
 
 impl EventSink for JsonSink {
     fn event(&mut self, ev: AgentEvent<'_>) {
-        match &ev {
-            AgentEvent::Text(t) => self.text.push_str(t),
-            // A new step's text replaces the previous one as "the answer".
-            AgentEvent::ToolStarted { .. } => self.text.clear(),
-            // Without a stream, hook lines go where tool activity goes.
-            AgentEvent::Hook(line) if !self.stream => render::eprintln(line),
-            _ => {}
-        }
-        if let Some(v) = event_json(&ev) {
-            self.line(v);
+        match ev {
+            AgentEvent::Text(t) => {
+                self.text.push_str(t);
+                if self.stream {
+                    self.said.push_str(t);
+                }
+                self.line(json!({"type": "text", "text": t}));
+            }
+            AgentEvent::Thinking(t) => self.line(json!({"type": "thinking", "text": t})),
+            AgentEvent::Status(s) => self.line(json!({"type": "status", "message": s})),
+            AgentEvent::ToolStarted {
+                id,
+                name,
+                kind,
+                input,
+                ..
+            } => {
+                // A new step's text replaces the previous one as "the answer".
+                self.text.clear();
+                self.flush_said(None);
+                self.line(json!({"type": "tool_use", "id": id, "name": name, "kind": kind.as_str(), "input": input}));
+                self.envelope(
+                    "assistant",
+                    "assistant",
+                    json!([{"type": "tool_use", "id": id, "name": name, "input": input}]),
+                    None,
+                );
+            }
+            AgentEvent::ToolFinished { id, name, output } => {
+                self.line(json!({
+                    "type": "tool_result", "id": id, "name": name,
+                    "content": output.content, "is_error": output.is_error,
+                }));
+                self.envelope(
+                    "user",
+                    "user",
+                    json!([{"type": "tool_result", "tool_use_id": id,
+                            "content": output.content, "is_error": output.is_error}]),
+                    None,
+                );
+            }
+            AgentEvent::Usage { call: u, .. } => {
+                let mut line = usage_json(u);
+                line["type"] = json!("usage");
+                self.line(line);
+                self.flush_said(Some(usage_json(u)));
+            }
+            AgentEvent::Hook(line) => {
+                if self.stream {
+                    self.line(json!({"type": "hook", "message": line}));
+                } else {
+                    // Without a stream, hook lines go where tool activity goes.
+                    render::eprintln(line);
+                }
+            }
+            AgentEvent::Child { .. } => {
+                if let Some(v) = event_json(&ev) {
+                    self.line(v);
+                }
+            }
         }
     }
 }
@@ -142,6 +240,12 @@ pub async fn run(
     settings: &Settings,
 ) -> i32 {
     let max_steps = settings.max_steps;
+    let started = std::time::Instant::now();
+    let session_id = agent
+        .session
+        .as_ref()
+        .map(|s| s.header.id.clone())
+        .unwrap_or_default();
     let (end, steps) = match format {
         OutputFormat::Text => {
             let mut r = Renderer::new(styled, true, &agent.ctx.cwd);
@@ -158,24 +262,44 @@ pub async fn run(
             let mut sink = JsonSink {
                 stream: format == OutputFormat::StreamJson,
                 text: String::new(),
+                session_id: session_id.clone(),
+                model: agent.model.clone(),
+                said: String::new(),
             };
+            let tools: Vec<&str> = agent.tools.iter().map(|t| t.name()).collect();
+            sink.line(json!({
+                "type": "system", "subtype": "init", "session_id": session_id,
+                "cwd": agent.ctx.cwd, "model": agent.model, "tools": tools,
+                "permissionMode": agent.policy.mode.as_str(),
+                "provider": agent.provider.id().as_str(),
+            }));
             if let Err(code) = begin(agent, prompt, &mut sink).await {
                 return code;
             }
             let res = agent.turn(&mut sink, &mut Refuser, max_steps, None).await;
             end_session(agent, &mut sink).await;
+            sink.flush_said(None);
             let t = agent.ledger.total;
             let (u, cost, unknown) = (t.usage, t.cost, t.unpriced > 0);
+            let cost = if unknown { Value::Null } else { json!(cost) };
+            let subtype = match res.0 {
+                TurnEnd::Done(_) => "success",
+                TurnEnd::MaxSteps(_) => "error_max_turns",
+                _ => "error_during_execution",
+            };
             let mut result = json!({
                 "type": "result",
+                "subtype": subtype,
                 "result": sink.text,
                 "is_error": matches!(res.0, TurnEnd::Error(_) | TurnEnd::MaxSteps(_)),
+                "session_id": session_id,
+                "num_turns": res.1,
+                "duration_ms": started.elapsed().as_millis() as u64,
+                "total_cost_usd": cost,
                 "stop_reason": stop_name(&res.0),
                 "steps": res.1,
-                "usage": {"input_tokens": u.input, "output_tokens": u.output,
-                          "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
-                          "reasoning_tokens": u.reasoning},
-                "cost_usd": if unknown { Value::Null } else { json!(cost) },
+                "usage": usage_json(&u),
+                "cost_usd": cost,
                 "provider": agent.provider.id().as_str(),
                 "model": agent.model,
             });

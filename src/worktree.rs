@@ -411,5 +411,8 @@ pub async fn command(repl: &mut crate::repl::Repl, args: &str) {
 
 fn move_to(repl: &mut crate::repl::Repl, dir: &Path) {
     enter(&mut repl.agent, dir);
+    if let Some(s) = &mut repl.agent.session {
+        s.note_cwd(dir);
+    }
     repl.renderer.cwd = dir.to_path_buf();
 }

@@ -185,7 +185,8 @@ fn step_mode_q_ends_the_turn() {
         .args(&["--step"])
         .stdin("look around\nq\n")
         .run();
-    run.success();
+    // A script that ends in a stopped turn did not finish its work (issue 21).
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.stdout.contains("stopped"), "{}", run.stdout);
     assert!(!run.stdout.contains("Should not appear."));
     assert_eq!(mock.bodies("/v1/chat/completions").len(), 1);

@@ -497,7 +497,7 @@ impl Agent {
             res = again;
         }
         if let (Some(snap), Some(s)) = (snap, &mut self.session) {
-            s.undo.record(snap).await;
+            s.record_change(snap).await;
         }
         if res.1 == StepOutcome::WantsMore
             && self.post_tool(id, name, input, &mut res.0, sink).await

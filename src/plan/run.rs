@@ -91,7 +91,23 @@ pub async fn run(
     let mut done = 0;
     let mut steer: Option<String> = None;
     loop {
-        let text = tokio::fs::read_to_string(&path).await.unwrap_or_default();
+        let text = match tokio::fs::read_to_string(&path).await {
+            Ok(t) => t,
+            Err(e) => {
+                let why = if e.kind() == std::io::ErrorKind::NotFound {
+                    format!(
+                        "{} does not exist: write one with /plan, or name it with --plan FILE",
+                        path.display()
+                    )
+                } else {
+                    format!("cannot read {}: {e}", path.display())
+                };
+                return Outcome::Failed {
+                    item: String::new(),
+                    why,
+                };
+            }
+        };
         let list = items(&text);
         let left = list.iter().filter(|i| !i.done).count();
         let Some(idx) = list.iter().position(|i| !i.done) else {

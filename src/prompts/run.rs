@@ -132,8 +132,10 @@ pub fn help(lib: &Library) {
     }
     render::println("\nPrompts (/prompts shows where each comes from):");
     let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let width = render::width();
     for (left, desc) in rows {
-        render::println(&format!("{left:w$}  {desc}"));
+        let head = format!("{left:w$}  ");
+        render::println(&render::style::hanging(&head, &desc, width));
     }
 }
 

@@ -143,8 +143,11 @@ impl Http {
 }
 
 fn connect_error(provider: &'static str, url: &str, e: &reqwest::Error) -> ProviderError {
-    let mut err = ProviderError::new(provider, format!("cannot reach {url}: {}", error_chain(e)));
-    err.retryable = true;
+    let why = error_chain(e);
+    let mut err = ProviderError::new(provider, format!("cannot reach {url}: {why}"));
+    // A name that does not resolve will not resolve a second later either.
+    let dns = why.contains("lookup address") || why.contains("dns error");
+    err.retryable = !dns;
     err
 }
 

@@ -8,6 +8,7 @@ pub mod anthropic;
 mod body;
 pub mod effort;
 pub mod gemini;
+pub mod keyless;
 pub mod models;
 pub mod ollama;
 pub mod openai;
@@ -203,6 +204,12 @@ pub fn build(s: &crate::config::Settings) -> Result<Box<dyn Provider>, String> {
         }
         None => s.provider == ProviderId::OpenAi && responses::is_openai_endpoint(&s.base_url),
     };
+    if let Some(var) = s.missing_key() {
+        return Ok(Box::new(keyless::MissingKey {
+            id: s.provider,
+            var,
+        }));
+    }
     match s.provider {
         ProviderId::OpenAi if responses => Ok(Box::new(responses::Responses {
             base_url: s.base_url.clone(),

@@ -44,6 +44,17 @@ pub struct MarkdownStream {
     scratch: String,
     /// Filtered output waiting to be written at the end of `push`/`finish`.
     pending: String,
+    /// Re-read the terminal's width before each block (it may have been resized).
+    pub auto_width: bool,
+    /// Print a long paragraph's complete words before its line ends.
+    pub stream_words: bool,
+    /// The head of the current line is already printed: the rest continues a paragraph.
+    continuing: bool,
+    /// The last output did not end with a newline (the cursor is mid-line).
+    open: bool,
+    /// Keep escape codes (colour, bold); false under `NO_COLOR`, where the
+    /// structure (headings, bullets, tables, wrapping) is still rendered.
+    sgr: bool,
 }
 
 impl MarkdownStream {
@@ -57,6 +68,64 @@ impl MarkdownStream {
             fence: None,
             scratch: String::new(),
             pending: String::new(),
+            auto_width: false,
+            stream_words: false,
+            continuing: false,
+            open: false,
+            sgr: true,
+        }
+    }
+
+    /// Renders markdown's structure without any escape code (`NO_COLOR`).
+    pub fn without_escapes(width: usize) -> Self {
+        let mut md = MarkdownStream::new(width, true);
+        md.sgr = false;
+        md
+    }
+
+    /// Whether the cursor was left mid-line by the last write.
+    pub fn mid_line(&self) -> bool {
+        self.open
+    }
+
+    fn refresh_width(&mut self) {
+        if self.auto_width {
+            self.width = super::width().clamp(MIN_WIDTH, MAX_WIDTH);
+        }
+    }
+
+    /// Prints what of the unterminated line is certain: in plain mode every
+    /// complete word; styled, whole rows of a long paragraph whose inline
+    /// markup is closed. Nothing printed is ever revisited.
+    fn stream_partial(&mut self) {
+        if self.fence.is_some() || !self.table.is_empty() {
+            return;
+        }
+        if self.skin.is_none() {
+            if let Some(i) = self.partial.rfind(char::is_whitespace) {
+                let end = i + self.partial[i..].chars().next().map_or(1, char::len_utf8);
+                let head: String = self.partial.drain(..end).collect();
+                self.pending.push_str(&sanitize(&head));
+                self.continuing = true;
+            }
+            return;
+        }
+        if !self.continuing && !is_paragraph_start(&self.partial) {
+            return;
+        }
+        loop {
+            if self.partial.chars().count() <= self.width {
+                return;
+            }
+            let Some(cut) = row_break(&self.partial, self.width) else {
+                return;
+            };
+            let head: String = self.partial.drain(..cut).collect();
+            let rest = self.partial.trim_start().len();
+            self.partial.drain(..self.partial.len() - rest);
+            self.refresh_width();
+            self.paragraph(head.trim_end());
+            self.continuing = true;
         }
     }
 
@@ -77,6 +146,9 @@ impl MarkdownStream {
             rest = tail;
         }
         self.partial.push_str(rest);
+        if self.stream_words {
+            self.stream_partial();
+        }
         self.write_pending(out)
     }
 
@@ -86,9 +158,12 @@ impl MarkdownStream {
         if !self.partial.is_empty() {
             let last = std::mem::take(&mut self.partial);
             self.line(&last);
+        } else if std::mem::take(&mut self.continuing) && self.skin.is_none() {
+            self.pending.push('\n');
         }
         self.flush_table();
         self.fence = None;
+        self.continuing = false;
         self.write_pending(out)
     }
 
@@ -96,6 +171,7 @@ impl MarkdownStream {
         if self.pending.is_empty() {
             return Ok(());
         }
+        self.open = !self.pending.ends_with('\n');
         let r = out
             .write_all(self.pending.as_bytes())
             .and_then(|_| out.flush());
@@ -108,6 +184,16 @@ impl MarkdownStream {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let line = sanitize(raw);
         let line: &str = &line;
+        if std::mem::take(&mut self.continuing) {
+            if self.skin.is_none() {
+                self.pending.push_str(line);
+                self.pending.push('\n');
+            } else if !line.trim().is_empty() {
+                self.refresh_width();
+                self.paragraph(line.trim_start());
+            }
+            return;
+        }
         if self.skin.is_none() {
             self.pending.push_str(line);
             self.pending.push('\n');
@@ -156,12 +242,23 @@ impl MarkdownStream {
             "{}",
             skin.code_block.compound_style.apply_to(&*text)
         );
-        sanitize_into(&self.scratch, &mut self.pending, true);
+        sanitize_into(&self.scratch, &mut self.pending, self.sgr);
     }
 
     fn markdown_line(&mut self, line: &str) {
+        self.refresh_width();
+        let line = links(line);
+        self.render_line(classify(&line));
+    }
+
+    /// The rest of a paragraph whose head was printed already.
+    fn paragraph(&mut self, text: &str) {
+        let text = links(text);
+        self.render_line(normal(CompositeStyle::Paragraph, &text, None));
+    }
+
+    fn render_line(&mut self, md_line: Line<'_>) {
         let Some(skin) = &self.skin else { return };
-        let md_line = classify(line);
         let fmt = FmtText::from_text(
             skin,
             Text {
@@ -171,18 +268,20 @@ impl MarkdownStream {
         );
         self.scratch.clear();
         let _ = write!(self.scratch, "{fmt}");
-        sanitize_into(&self.scratch, &mut self.pending, true);
+        sanitize_into(&self.scratch, &mut self.pending, self.sgr);
     }
 
     fn flush_table(&mut self) {
         if self.table.is_empty() {
             return;
         }
+        self.refresh_width();
         if let Some(skin) = &self.skin {
-            let fmt = FmtText::from(skin, &self.table, Some(self.width));
+            let table = links(&self.table);
+            let fmt = FmtText::from(skin, &table, Some(self.width));
             self.scratch.clear();
             let _ = write!(self.scratch, "{fmt}");
-            sanitize_into(&self.scratch, &mut self.pending, true);
+            sanitize_into(&self.scratch, &mut self.pending, self.sgr);
         }
         self.table.clear();
     }
@@ -262,6 +361,94 @@ fn normal<'s>(style: CompositeStyle, src: &'s str, lead: Option<&'s str>) -> Lin
     }
     compounds.extend(Composite::from_inline(src).compounds);
     Line::Normal(Composite { style, compounds })
+}
+
+/// `[text](url)` becomes `text (url)` (just `url` when both are the same):
+/// a terminal shows the address, and minimad would print the brackets raw.
+/// Code spans are left alone.
+fn links(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains("](") {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find(['[', '`']) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('`') {
+            let end = rest[1..].find('`').map_or(rest.len(), |j| j + 2);
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        let link = rest.find("](").and_then(|close| {
+            let text = &rest[1..close];
+            let after = &rest[close + 2..];
+            let end = after.find(')')?;
+            let url = &after[..end];
+            let plain = !text.contains(['[', ']']) && !url.contains(char::is_whitespace);
+            (plain && !url.is_empty()).then_some((text, url, close + 3 + end))
+        });
+        match link {
+            Some((text, url, len)) => {
+                if text == url || text.is_empty() {
+                    out.push_str(url);
+                } else {
+                    out.push_str(text);
+                    out.push_str(" (");
+                    out.push_str(url);
+                    out.push(')');
+                }
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('[');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether an unterminated line is plain paragraph text (not a heading,
+/// list item, quote, table row, fence, rule or indented text).
+fn is_paragraph_start(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    !first.is_whitespace() && !"#>|-*+`~_=".contains(first) && !is_rule(s)
+}
+
+/// Where to end a row of at most `width` chars: after the last space that
+/// leaves the row's inline markup closed (code spans, emphasis, links).
+fn row_break(s: &str, width: usize) -> Option<usize> {
+    let mut best = None;
+    let (mut ticks, mut stars, mut tildes, mut brackets) = (0, 0, 0, 0i32);
+    for (n, (i, c)) in s.char_indices().enumerate() {
+        if n > width {
+            break;
+        }
+        let in_code = ticks % 2 == 1;
+        match c {
+            '`' => ticks += 1,
+            '*' if !in_code => stars += 1,
+            '~' if !in_code => tildes += 1,
+            '[' if !in_code => brackets += 1,
+            ']' if !in_code => brackets -= 1,
+            c if c.is_whitespace()
+                && i > 0
+                && ticks % 2 == 0
+                && stars % 2 == 0
+                && tildes % 2 == 0
+                && brackets == 0 =>
+            {
+                best = Some(i);
+            }
+            _ => {}
+        }
+    }
+    best
 }
 
 /// `---`, `***`, `___` (three or more of one char, spaces allowed between).
@@ -520,6 +707,84 @@ mod tests {
     fn tiny_width_does_not_panic() {
         let out = render_split(DOC, 7, 1, true);
         assert!(out.contains("Title"));
+    }
+
+    fn streamed(text: &str, width: usize, styled: bool) -> (String, String) {
+        let mut md = MarkdownStream::new(width, styled);
+        md.stream_words = true;
+        let mut out = Vec::new();
+        for c in text.chars() {
+            md.push(&c.to_string(), &mut out).unwrap();
+        }
+        let before = String::from_utf8(out.clone()).unwrap();
+        md.push("\n", &mut out).unwrap();
+        md.finish(&mut out).unwrap();
+        (before, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn long_paragraph_rows_print_before_the_line_ends() {
+        let text = "Some **bold words** here and `a code span` there, ".repeat(4);
+        let (before, all) = streamed(text.trim_end(), 40, true);
+        assert!(strip_sgr(&before).lines().count() >= 3, "{before:?}");
+        let plain = strip_sgr(&all);
+        assert!(plain.lines().all(|l| l.chars().count() <= 40), "{plain}");
+        assert!(!plain.contains("**") && !plain.contains('`'), "{plain}");
+        let words: Vec<&str> = plain.split_whitespace().collect();
+        let want: Vec<String> = text
+            .replace(['*', '`'], "")
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        assert_eq!(words, want);
+        // A short line, or one that is not a paragraph, still waits for its end.
+        assert_eq!(streamed("short line", 40, true).0, "");
+        assert_eq!(
+            streamed(&format!("# {}", "long ".repeat(20)), 40, true).0,
+            ""
+        );
+    }
+
+    #[test]
+    fn plain_stream_prints_words_as_they_come_and_keeps_the_text() {
+        let (before, all) = streamed("one two thr", 40, false);
+        assert_eq!(before, "one two ");
+        assert_eq!(all, "one two thr\n");
+    }
+
+    #[test]
+    fn links_show_text_and_address() {
+        assert_eq!(
+            links("see [the docs](https://x.org/d) and [https://a.b](https://a.b)."),
+            "see the docs (https://x.org/d) and https://a.b."
+        );
+        assert_eq!(
+            links("`[a](b)` [not a link] x](y"),
+            "`[a](b)` [not a link] x](y"
+        );
+        let out = strip_sgr(&render_split(
+            "Read [the guide](https://g.io/x).\n",
+            3,
+            80,
+            true,
+        ));
+        assert_eq!(out, "Read the guide (https://g.io/x).\n");
+    }
+
+    #[test]
+    fn without_escapes_keeps_structure_but_no_codes() {
+        let mut md = MarkdownStream::without_escapes(40);
+        let mut out = Vec::new();
+        md.push(
+            "# Head\n- item **bold**\n| a | b |\n|---|---|\n| 1 | 2 |\nend\n",
+            &mut out,
+        )
+        .unwrap();
+        md.finish(&mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(!s.contains('\x1b'), "{s:?}");
+        assert!(s.starts_with("Head\n• item bold\n"), "{s}");
+        assert!(s.contains('│'), "table drawn: {s}");
     }
 
     /// Ad-hoc cost check: `cargo test --release render_100k -- --ignored --nocapture`.

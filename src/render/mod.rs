@@ -4,6 +4,7 @@
 pub mod approval;
 pub mod markdown;
 pub mod safe;
+pub mod status;
 pub mod style;
 pub mod thinking;
 
@@ -25,11 +26,21 @@ pub fn styled(plain: bool, no_color: bool) -> bool {
     !plain && !no_color && !no_color_env && !dumb && std::io::stdout().is_terminal()
 }
 
+/// `NO_COLOR` or `--no-color` on a terminal: markdown's structure is still
+/// rendered (headings, bullets, tables, wrapping), without any escape code.
+pub fn colourless_terminal(plain: bool, no_color: bool) -> bool {
+    let env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    (no_color || env) && !screen_reader(plain) && std::io::stdout().is_terminal()
+}
+
+/// The terminal's columns now (read on every call: the window may have been
+/// resized), or 80 when stdout is not a terminal. One ioctl, no process spawned.
 pub fn width() -> usize {
-    termimad::crossterm::terminal::size()
-        .map(|(w, _)| w as usize)
-        .ok()
-        .filter(|w| *w >= 20)
+    // SAFETY: TIOCGWINSZ writes a `winsize` into the struct we own.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    Some(ws.ws_col as usize)
+        .filter(|w| ok && *w >= 20)
         .unwrap_or(80)
 }
 
@@ -39,6 +50,7 @@ pub struct Stdout;
 
 impl Write for Stdout {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        status::clear();
         quiet_on_broken_pipe(std::io::stdout().write(buf))
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -71,6 +83,7 @@ pub fn println(s: &str) {
 
 /// Writes a line to stderr; errors there have nowhere else to go.
 pub fn eprintln(s: &str) {
+    status::clear();
     let s = &*safe::terminal(s);
     let mut err = std::io::stderr();
     let _ = err.write_all(s.as_bytes());
@@ -99,7 +112,19 @@ pub fn brief(tool: &str, out: &crate::tools::ToolOutput) -> String {
         ),
         "bash" => {
             let code = out.content.lines().last().unwrap_or("");
-            format!("{code} · {}", plural(lines.saturating_sub(1), "line"))
+            // Only the command's own lines: not the exit line, the "(no output)"
+            // placeholder or wisp's bracketed notes.
+            let own = out
+                .content
+                .lines()
+                .filter(|l| *l != "(no output)" && !l.starts_with("[the full output ("))
+                .count()
+                .saturating_sub(1);
+            if own == 0 {
+                format!("{code} · no output")
+            } else {
+                format!("{code} · {}", plural(own, "line"))
+            }
         }
         _ => out.content.lines().next().unwrap_or("").to_string(),
     }
@@ -162,8 +187,11 @@ impl Write for AnswerLines<'_> {
 
 impl Renderer {
     pub fn new(styled: bool, tools_to_stderr: bool, cwd: &std::path::Path) -> Self {
+        let mut md = MarkdownStream::new(width(), styled);
+        md.auto_width = styled;
+        md.stream_words = true;
         Renderer {
-            md: MarkdownStream::new(width(), styled),
+            md,
             styled,
             tools_to_stderr,
             thinking: thinking::Thinking::default(),
@@ -172,6 +200,15 @@ impl Renderer {
             bell: false,
             at_line_start: true,
         }
+    }
+
+    /// Renders markdown without escape codes (`NO_COLOR` on a terminal).
+    pub fn without_colour(mut self) -> Self {
+        self.styled = false;
+        self.md = MarkdownStream::without_escapes(width());
+        self.md.auto_width = true;
+        self.md.stream_words = true;
+        self
     }
 
     /// Switches to screen-reader mode: plain whole lines, each labelled.
@@ -218,6 +255,7 @@ impl Renderer {
 
     fn side(&mut self, s: &str) {
         if self.tools_to_stderr {
+            status::clear();
             let _ = std::io::stderr().write_all(s.as_bytes());
         } else {
             let _ = Stdout.write_all(s.as_bytes());
@@ -228,6 +266,7 @@ impl Renderer {
     pub fn error(&mut self, msg: &str) {
         self.finish();
         let line = style::error_line(msg, self.styled && std::io::stderr().is_terminal());
+        status::clear();
         let _ = std::io::stderr().write_all(line.as_bytes());
     }
 
@@ -247,6 +286,7 @@ impl EventSink for Renderer {
         match ev {
             AgentEvent::Text(t) => {
                 self.end_thinking();
+                status::streamed(t.chars().count());
                 if self.labels {
                     let mut w = AnswerLines {
                         at_line_start: &mut self.at_line_start,
@@ -255,6 +295,7 @@ impl EventSink for Renderer {
                 } else {
                     let _ = self.md.push(t, &mut Stdout);
                 }
+                status::mid_line(self.md.mid_line());
                 let _ = Stdout.flush();
             }
             AgentEvent::Thinking(t) => {
@@ -269,10 +310,12 @@ impl EventSink for Renderer {
                 } else {
                     style::note_line(s, self.styled)
                 };
+                status::clear();
                 let _ = std::io::stderr().write_all(line.as_bytes());
             }
             AgentEvent::ToolStarted { name, summary, .. } => {
                 self.finish();
+                status::doing(&format!("{name} {summary}"));
                 let line = if self.labels {
                     labelled("tool: ", &format!("{name} {summary}"))
                 } else {
@@ -281,6 +324,7 @@ impl EventSink for Renderer {
                 self.side(&line);
             }
             AgentEvent::ToolFinished { name, output, .. } => {
+                status::doing("");
                 let mut s = String::new();
                 if let Some(d) = &output.diff {
                     if !output.is_error {
@@ -307,7 +351,7 @@ impl EventSink for Renderer {
                 }
                 self.side(&s);
             }
-            AgentEvent::Usage { .. } => {}
+            AgentEvent::Usage { call, .. } => status::call_done(call.output),
             AgentEvent::Hook(line) => {
                 self.finish();
                 let line = if self.labels {

@@ -103,6 +103,31 @@ fn wrap_line(prefix: &str, msg: &str, sgr: Option<&str>) -> String {
     s
 }
 
+/// `head` then `text` wrapped at word boundaries to `width` columns, later
+/// lines indented under the text's start (or not at all when too narrow).
+pub fn hanging(head: &str, text: &str, width: usize) -> String {
+    let indent = head.chars().count();
+    let indent = if indent + 20 > width { 0 } else { indent };
+    let mut out = head.to_string();
+    let mut col = head.chars().count();
+    let mut first = true;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if !first && col + 1 + len > width {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if !first {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
+        first = false;
+    }
+    out
+}
+
 /// Text from the model or from files, made harmless: every escape sequence and control
 /// character except `\n` and `\t` is shown escaped (see `safe`). Borrows when clean.
 pub(crate) fn sanitize(s: &str) -> Cow<'_, str> {
@@ -195,12 +220,19 @@ pub fn diff(old: Option<&str>, new: &str, path: &str, styled: bool) -> String {
     } else {
         ("", "", "", "", "")
     };
+    // An absolute path (outside the session's directory) is shown as it is,
+    // not as `a//abs/path`.
+    let (from, to) = if path.starts_with('/') {
+        ("", "")
+    } else {
+        ("a/", "b/")
+    };
     if old.is_some() {
-        s.push_str(&format!("{bold}--- a/{path}{reset}\n"));
+        s.push_str(&format!("{bold}--- {from}{path}{reset}\n"));
     } else {
         s.push_str(&format!("{bold}--- /dev/null{reset}\n"));
     }
-    s.push_str(&format!("{bold}+++ b/{path}{reset}\n"));
+    s.push_str(&format!("{bold}+++ {to}{path}{reset}\n"));
     if ops.is_empty() {
         return s; // new empty file
     }

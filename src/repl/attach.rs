@@ -40,31 +40,91 @@ fn image_type(path: &str) -> Option<&'static str> {
     .map(|(_, t)| t)
 }
 
-/// Expands `@path` words: text files are inlined after the prompt with their
-/// path, images become image blocks. Words that name no file stay as typed
-/// (an e-mail address or a decorator is not an attachment).
-pub async fn attach(prompt: &str, cwd: &Path) -> (Vec<Block>, Vec<String>) {
+/// `@path` references in a prompt: `@file`, `@my\ dir/file` (as Tab
+/// completion writes it) and `@"my dir/file"`. Each is the path and whether
+/// it clearly meant a file (quoted, escaped, or with a `/` or `.` in it).
+fn references(prompt: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut chars = prompt.char_indices().peekable();
+    let mut prev_space = true;
+    while let Some((_, c)) = chars.next() {
+        if c != '@' || !prev_space {
+            prev_space = c.is_whitespace();
+            continue;
+        }
+        let mut path = String::new();
+        let mut explicit = false;
+        if chars.peek().is_some_and(|(_, c)| *c == '"') {
+            chars.next();
+            explicit = true;
+            for (_, c) in chars.by_ref() {
+                if c == '"' {
+                    break;
+                }
+                path.push(c);
+            }
+        } else {
+            while let Some(&(_, c)) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                chars.next();
+                if c == '\\' {
+                    if let Some((_, next)) = chars.next() {
+                        explicit = true;
+                        path.push(next);
+                    }
+                } else {
+                    path.push(c);
+                }
+            }
+            let trimmed = path
+                .trim_end_matches([',', '.', ';', ':', ')', '?', '!'])
+                .len();
+            path.truncate(trimmed);
+        }
+        prev_space = false;
+        if !path.is_empty() {
+            explicit |= path.contains('/') || path.contains('.');
+            out.push((path, explicit));
+        }
+    }
+    out
+}
+
+/// Expands `@path` references: text files are inlined after the prompt with
+/// their path, images become image blocks. Returns the blocks, the paths
+/// attached, and one line for each that looked like a file but could not be
+/// attached. A word that names no file and does not look like a path stays as
+/// typed (a decorator is not an attachment).
+pub async fn attach(prompt: &str, cwd: &Path) -> (Vec<Block>, Vec<String>, Vec<String>) {
     let mut text = prompt.to_string();
     let mut images = Vec::new();
     let mut attached = Vec::new();
-    for word in prompt.split_whitespace() {
-        let Some(rel) = word.strip_prefix('@') else {
-            continue;
+    let mut problems = Vec::new();
+    for (rel, explicit) in references(prompt) {
+        let path = resolve_path(cwd, &rel);
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(b) => b,
+            Err(e) => {
+                if explicit {
+                    let why = match e.kind() {
+                        std::io::ErrorKind::NotFound => "no such file".to_string(),
+                        _ if path.is_dir() => "a directory, not a file".to_string(),
+                        _ => e.to_string(),
+                    };
+                    problems.push(format!("cannot attach {rel}: {why}"));
+                }
+                continue;
+            }
         };
-        let rel = rel.trim_end_matches([',', '.', ';', ':', ')', '?', '!']);
-        if rel.is_empty() {
-            continue;
-        }
-        let path = resolve_path(cwd, rel);
-        let Ok(bytes) = tokio::fs::read(&path).await else {
-            continue;
-        };
-        if let Some(media_type) = image_type(rel) {
+        if let Some(media_type) = image_type(&rel) {
             images.push(Block::Image {
                 media_type: media_type.to_string(),
                 data: base64(&bytes),
             });
         } else if bytes.contains(&0) {
+            problems.push(format!("cannot attach {rel}: a binary file"));
             continue;
         } else {
             let body = String::from_utf8_lossy(&bytes);
@@ -73,11 +133,11 @@ pub async fn attach(prompt: &str, cwd: &Path) -> (Vec<Block>, Vec<String>) {
                 cap_head_tail(body.trim_end(), LIMIT)
             ));
         }
-        attached.push(rel.to_string());
+        attached.push(rel);
     }
     let mut blocks = vec![Block::Text { text }];
     blocks.extend(images);
-    (blocks, attached)
+    (blocks, attached, problems)
 }
 
 /// Standard base64 with padding: images are the only binary wisp sends.
@@ -150,17 +210,31 @@ mod tests {
         assert!(!dir.path().join("marker").exists(), "the group was killed");
     }
 
+    #[test]
+    fn references_accept_escaped_and_quoted_spaces() {
+        assert_eq!(
+            references(r#"see @my\ dir/x.txt and @"other dir/y z.md", @plain."#),
+            [
+                ("my dir/x.txt".to_string(), true),
+                ("other dir/y z.md".to_string(), true),
+                ("plain".to_string(), false)
+            ]
+        );
+        assert!(references("mail me@example.com").is_empty());
+    }
+
     #[tokio::test(flavor = "current_thread")]
     async fn attaches_text_and_images_and_leaves_other_words() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("notes.txt"), "blue door\n").expect("write");
         std::fs::write(dir.path().join("shot.png"), [0x89, b'P', b'N', b'G']).expect("write");
-        let (blocks, attached) = attach(
-            "look at @notes.txt and @shot.png, mail me@example.com",
+        let (blocks, attached, problems) = attach(
+            "look at @notes.txt and @shot.png, mail me@example.com @dataclass",
             dir.path(),
         )
         .await;
         assert_eq!(attached, ["notes.txt", "shot.png"]);
+        assert!(problems.is_empty(), "{problems:?}");
         match &blocks[0] {
             Block::Text { text } => {
                 assert!(text.starts_with("look at @notes.txt"));

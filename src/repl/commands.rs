@@ -109,8 +109,8 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "undo",
-        args: "[N]",
-        help: "restore files changed by the last (N) turns",
+        args: "[N] [--force]",
+        help: "restore files changed by the last (N) turns (--force: even if changed since)",
     },
     Command {
         name: "diff",
@@ -184,7 +184,11 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
             help();
             crate::prompts::run::help(&repl.prompts);
         }
-        "prompts" => crate::prompts::run::list(&repl.prompts),
+        "prompts" => {
+            // Files added since start-up are listed too.
+            repl.prompts = crate::prompts::Library::load(&repl.agent.ctx.cwd);
+            crate::prompts::run::list(&repl.prompts)
+        }
         "prompt" => crate::prompts::run::prompt_command(repl, args).await,
         "model" => super::switch::model(repl, args).await,
         "provider" => super::switch::provider(repl, args),
@@ -257,7 +261,15 @@ pub async fn dispatch(repl: &mut Repl, name: &str, args: &str) -> Flow {
             }
         }
         _ if crate::prompts::run::invoke(repl, name, args).await => {}
-        _ => repl.error(&format!("unknown command /{name} (try /help)")),
+        // A prompt file written since start-up: read the library again, once.
+        _ if {
+            repl.prompts = crate::prompts::Library::load(&repl.agent.ctx.cwd);
+            crate::prompts::run::invoke(repl, name, args).await
+        } => {}
+        _ => {
+            repl.error(&format!("unknown command /{name} (try /help)"));
+            repl.failed = true;
+        }
     }
     Flow::Continue
 }
@@ -291,13 +303,22 @@ fn help() {
         .map(|c| c.name.len() + c.args.len() + 2)
         .max()
         .unwrap_or(0);
+    let width = render::width();
     for c in COMMANDS {
         let left = if c.args.is_empty() {
             format!("/{}", c.name)
         } else {
             format!("/{} {}", c.name, c.args)
         };
-        render::println(&format!("{left:w$}  {}", c.help));
+        render::println(&render::style::hanging(
+            &format!("{left:w$}  "),
+            c.help,
+            width,
+        ));
     }
-    render::println("Type a request to send it to the model. A line ending in \\ continues. Ctrl-C stops a step.");
+    render::println(&render::style::hanging(
+        "",
+        "Type a request to send it to the model. A line ending in \\ continues. Ctrl-C or Esc stops a step.",
+        width,
+    ));
 }

@@ -29,6 +29,8 @@ pub enum Input {
     Tty {
         editor: Arc<Mutex<Ed>>,
         history: PathBuf,
+        /// Text typed while the last turn ran, put back at the next prompt.
+        ahead: Mutex<String>,
     },
     Piped,
 }
@@ -47,11 +49,13 @@ impl Input {
         ed.set_helper(Some(WispHelper {
             commands,
             files: FilenameCompleter::new(),
+            models: Vec::new(),
         }));
         let _ = ed.load_history(&history);
         Ok(Input::Tty {
             editor: Arc::new(Mutex::new(ed)),
             history,
+            ahead: Mutex::default(),
         })
     }
 
@@ -62,14 +66,20 @@ impl Input {
     /// Reads one logical line; a trailing `\` continues it on the next line.
     pub async fn read(&self, prompt: &str) -> Line {
         match self {
-            Input::Tty { editor, .. } => {
+            Input::Tty { editor, ahead, .. } => {
                 let editor = editor.clone();
                 let prompt = prompt.to_string();
+                let initial = ahead.lock().map(|mut a| std::mem::take(&mut *a));
+                let initial = initial.unwrap_or_default();
+                // No status line or key watching while the user types.
+                let _keys = super::keys::pause();
+                crate::render::status::hide(true);
                 let res = tokio::task::spawn_blocking(move || match editor.lock() {
-                    Ok(mut ed) => ed.readline(&prompt),
+                    Ok(mut ed) => ed.readline_with_initial(&prompt, (&initial, "")),
                     Err(_) => Err(ReadlineError::Eof),
                 })
                 .await;
+                crate::render::status::hide(false);
                 match res {
                     Ok(Ok(text)) => Line::Text(join_continuations(&text)),
                     Ok(Err(ReadlineError::Interrupted)) => Line::Interrupted,
@@ -132,9 +142,32 @@ impl Input {
         }
     }
 
+    /// Keeps text typed during a turn for the next prompt.
+    pub fn type_ahead(&self, text: String) {
+        if let Input::Tty { ahead, .. } = self {
+            if let Ok(mut a) = ahead.lock() {
+                a.push_str(&text);
+            }
+        }
+    }
+
+    /// Names that Tab offers after `/model `.
+    pub fn set_models(&self, models: Vec<String>) {
+        if let Input::Tty { editor, .. } = self {
+            if let Ok(mut ed) = editor.lock() {
+                if let Some(h) = ed.helper_mut() {
+                    h.models = models;
+                }
+            }
+        }
+    }
+
     /// Records a submitted line in the persistent history.
     pub fn remember(&self, line: &str) {
-        if let Input::Tty { editor, history } = self {
+        if let Input::Tty {
+            editor, history, ..
+        } = self
+        {
             if let Ok(mut ed) = editor.lock() {
                 let _ = ed.add_history_entry(line);
                 if let Some(dir) = history.parent() {
@@ -156,6 +189,8 @@ fn join_continuations(text: &str) -> String {
 pub struct WispHelper {
     commands: Vec<String>,
     files: FilenameCompleter,
+    /// Names Tab offers after `/model `.
+    models: Vec<String>,
 }
 
 impl Completer for WispHelper {
@@ -179,6 +214,16 @@ impl Completer for WispHelper {
                 })
                 .collect();
             return Ok((0, found));
+        }
+        // A command's argument: its sub-commands or values, not file names.
+        if let Some(rest) = head.strip_prefix('/') {
+            if let Some((cmd, arg)) = rest.split_once(' ') {
+                if !arg.contains(' ') {
+                    if let Some(found) = super::complete::argument(cmd, arg, &self.models) {
+                        return Ok((pos - arg.len(), found));
+                    }
+                }
+            }
         }
         // `@path` attaches a file: complete the path after the `@`.
         let word_start = head.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);

@@ -4,10 +4,12 @@
 pub mod approve;
 pub mod attach;
 pub mod commands;
+pub mod complete;
 pub mod context;
 pub mod effort;
 pub mod input;
 pub mod jobs;
+pub mod keys;
 pub mod session;
 pub mod switch;
 
@@ -116,7 +118,25 @@ impl Repl {
             "resume"
         };
         self.hooked(Moment::Start(source)).await;
+        if let Some(var) = self.settings.missing_key() {
+            let msg = crate::provider::keyless::message(&var);
+            if tty {
+                self.renderer.note(&msg);
+            } else {
+                render::eprintln(&format!("wisp: {msg}"));
+            }
+        }
+        if tty {
+            let mut models: Vec<String> = self.settings.aliases.keys().cloned().collect();
+            models.push(self.agent.model.clone());
+            self.input.set_models(models);
+        }
         if let Some(p) = first {
+            // Shown as if typed, so the transcript on screen reads in order.
+            if tty {
+                render::println(&format!("> {p}"));
+                self.input.remember(&p);
+            }
             self.handle(&p).await;
         }
         let mut interrupted = false;
@@ -134,6 +154,15 @@ impl Repl {
                     format!("{}> ", name.unwrap_or_default())
                 }
                 _ => "> ".to_string(),
+            };
+            // A mode other than the default is named too, as the worktree is.
+            let mode = self.agent.policy.mode;
+            let prompt = if tty && mode != crate::permissions::Mode::Standard {
+                let place = prompt.trim_end_matches("> ");
+                let sep = if place.is_empty() { "" } else { " " };
+                format!("{place}{sep}{}> ", mode.as_str())
+            } else {
+                prompt
             };
             let prompt = prompt.as_str();
             match self.input.read(prompt).await {
@@ -196,14 +225,17 @@ impl Repl {
             // Ctrl-C stops the command (its whole process group), not wisp.
             self.agent.ctx.cancel.reset();
             self.busy.store(true, Ordering::SeqCst);
+            // Keys are read (not echoed) while it runs, so `^C` is not glued to the next line.
+            let keys = keys::watch(self.input.is_tty(), self.agent.ctx.cancel.clone());
             let (out, code) = attach::run_shell(cmd.trim(), &self.agent.ctx).await;
+            self.input.type_ahead(keys.stop());
             self.busy.store(false, Ordering::SeqCst);
             render::println(out.trim_end());
-            if code != Some(0) {
-                self.renderer.note(&format!(
-                    "exit code {}",
-                    code.map(|c| c.to_string()).unwrap_or("none".into())
-                ));
+            match code {
+                Some(0) => {}
+                Some(130) => self.renderer.note("exit code 130 (interrupted)"),
+                Some(c) => self.renderer.note(&format!("exit code {c}")),
+                None => self.renderer.note("could not run the command"),
             }
             self.pending
                 .push(attach::shell_context(cmd.trim(), &out, code));
@@ -216,7 +248,10 @@ impl Repl {
     /// Sends `text` (with `@path` attachments and any `!command` output the
     /// user ran since the last prompt) and steps until the turn ends.
     pub async fn run_turn(&mut self, text: &str) {
-        let (mut blocks, attached) = attach::attach(text, &self.agent.ctx.cwd).await;
+        let (mut blocks, attached, problems) = attach::attach(text, &self.agent.ctx.cwd).await;
+        for p in &problems {
+            self.renderer.note(p);
+        }
         if !attached.is_empty() {
             self.renderer
                 .note(&format!("attached {}", attached.join(", ")));
@@ -273,13 +308,19 @@ impl Repl {
             input: self.input.clone(),
         };
         let pause: Option<&mut dyn Pause> = if self.step { Some(&mut pause) } else { None };
-        let (end, _) = self
+        // The live status line is for a terminal; screen readers get whole lines only.
+        let live = std::io::IsTerminal::is_terminal(&std::io::stdout()) && !self.renderer.labels;
+        let dim = self.renderer.styled;
+        let keys = keys::watch(self.input.is_tty(), self.agent.ctx.cancel.clone());
+        let turn = self
             .agent
-            .turn(&mut self.renderer, &mut approver, max, pause)
-            .await;
+            .turn(&mut self.renderer, &mut approver, max, pause);
+        let (end, _) = render::status::around(live, dim, turn).await;
+        self.input.type_ahead(keys.stop());
         self.busy.store(false, Ordering::SeqCst);
         self.renderer.finish();
-        self.failed = matches!(end, TurnEnd::Error(_));
+        // A script whose last turn failed or was stopped at an approval exits non-zero.
+        self.failed = matches!(end, TurnEnd::Error(_) | TurnEnd::Stopped);
         let cancelled = matches!(end, TurnEnd::Cancelled);
         let how = match &end {
             TurnEnd::Done(_) => "turn complete",

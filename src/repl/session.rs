@@ -81,9 +81,16 @@ async fn resume_cmd(repl: &mut Repl, args: &str) {
             )),
         }
     }
-    let id = l.header.id.clone();
+    let (id, moved) = (l.header.id.clone(), l.moved.clone());
+    let home = l.header.cwd.clone();
     for line in resume::attach(&mut repl.agent, l) {
         render::println(&render::safe::line(&line));
+    }
+    // Back into the worktree the session had moved to.
+    let dir = moved.unwrap_or(home);
+    if dir.is_dir() {
+        crate::worktree::enter(&mut repl.agent, &dir);
+        repl.renderer.cwd = dir;
     }
     render::println(&format!(
         "resumed {id} · {} {}",
@@ -108,18 +115,21 @@ async fn fresh(repl: &mut Repl) {
 }
 
 async fn undo(repl: &mut Repl, args: &str) {
-    let n = if args.is_empty() {
-        1
-    } else {
-        match args.parse::<usize>() {
-            Ok(n) if n > 0 => n,
-            _ => return repl.error("/undo takes a number of turns, e.g. /undo 2"),
+    let mut force = false;
+    let mut n = 1;
+    for word in args.split_whitespace() {
+        match word {
+            "--force" | "-f" => force = true,
+            w => match w.parse::<usize>() {
+                Ok(k) if k > 0 => n = k,
+                _ => return repl.error("/undo takes a number of turns and --force, e.g. /undo 2"),
+            },
         }
-    };
+    }
     let Some(s) = &mut repl.agent.session else {
         return;
     };
-    let r = s.undo.undo(n).await;
+    let r = s.undo(n, force).await;
     let cwd = repl.agent.ctx.cwd.clone();
     // File names are the model's choice.
     let show = |p: &std::path::Path| {
@@ -129,15 +139,18 @@ async fn undo(repl: &mut Repl, args: &str) {
     if r.turns == 0 {
         render::println("nothing to undo: no file was changed by write or edit");
     }
+    let mut done = Vec::new();
     for p in &r.restored {
         render::println(&format!("restored {}", show(p)));
+        done.push(format!("restored {}", show(p)));
     }
     for p in &r.removed {
         render::println(&format!("removed {} (it was new)", show(p)));
+        done.push(format!("removed {}", show(p)));
     }
     for p in &r.skipped {
         repl.error(&format!(
-            "not restored: {} was changed since wisp edited it",
+            "not restored: {} was changed since wisp edited it; /undo --force restores it anyway",
             show(p)
         ));
     }
@@ -145,6 +158,13 @@ async fn undo(repl: &mut Repl, args: &str) {
         repl.error(&format!("could not restore {}: {e}", show(p)));
     }
     render::println("note: changes made by bash commands cannot be undone");
+    // The model must not go on believing its edits are still there.
+    if !done.is_empty() {
+        repl.pending.push(format!(
+            "I ran /undo, which took back your file edits: {}. Those files are as they were before the edits.",
+            done.join(", ")
+        ));
+    }
 }
 
 async fn diff(repl: &mut Repl) {

@@ -180,8 +180,18 @@ pub fn turn_line(repl: &Repl, before: &Totals) -> Option<String> {
         return None;
     }
     Some(format!(
-        "{} · session ${:.4}",
+        "{}{}",
         total.since(before).summary(),
-        total.cost
+        session_cost(total)
     ))
+}
+
+/// ` · session $0.0123` (a `+` when some calls had no price), or nothing
+/// when no call had a price: `$0.0000` would claim the session was free.
+fn session_cost(total: &Totals) -> String {
+    match (total.unpriced > 0, total.cost) {
+        (true, 0.0) => String::new(),
+        (true, c) => format!(" · session ${c:.4}+"),
+        (false, c) => format!(" · session ${c:.4}"),
+    }
 }

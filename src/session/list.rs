@@ -59,7 +59,7 @@ pub async fn for_dir(cwd: &Path) -> Vec<Entry> {
         let Ok(loaded) = load(&path).await else {
             continue;
         };
-        if loaded.header.cwd == cwd {
+        if loaded.header.cwd == cwd || loaded.moved.as_deref() == Some(cwd) {
             out.push(Entry { loaded, modified });
         }
     }
@@ -68,9 +68,27 @@ pub async fn for_dir(cwd: &Path) -> Vec<Entry> {
     out
 }
 
-/// Picks by list number (1 = newest) or by id (a unique prefix will do).
+/// Picks by name (given with `/rename`), list number (1 = newest) or id (a
+/// unique prefix will do).
 pub fn pick(entries: Vec<Entry>, choice: &str) -> Result<Loaded, String> {
     let choice = choice.trim();
+    if choice.is_empty() {
+        return Err("no session chosen".into());
+    }
+    let named = |e: &Entry| {
+        e.loaded
+            .name
+            .as_deref()
+            .is_some_and(|n| n.trim().eq_ignore_ascii_case(choice))
+    };
+    if entries.iter().any(named) {
+        // The newest session of that name.
+        return entries
+            .into_iter()
+            .find(named)
+            .map(|e| e.loaded)
+            .ok_or_else(|| "no session chosen".into());
+    }
     if let Ok(n) = choice.parse::<usize>() {
         if n >= 1 && n <= entries.len() && choice.len() < 4 {
             return Ok(entries.into_iter().nth(n - 1).map(|e| e.loaded).ok_or("")?);
@@ -78,12 +96,12 @@ pub fn pick(entries: Vec<Entry>, choice: &str) -> Result<Loaded, String> {
     }
     let mut hits: Vec<Entry> = entries
         .into_iter()
-        .filter(|e| e.loaded.header.id.starts_with(choice) && !choice.is_empty())
+        .filter(|e| e.loaded.header.id.starts_with(choice))
         .collect();
     match hits.len() {
         1 => Ok(hits.remove(0).loaded),
         0 => Err(format!(
-            "no session `{choice}` in this directory (see /sessions)"
+            "no session named or numbered `{choice}` in this directory (/sessions or wisp -r lists them)"
         )),
         _ => Err(format!(
             "`{choice}` matches several sessions; give more of the id"
@@ -91,7 +109,8 @@ pub fn pick(entries: Vec<Entry>, choice: &str) -> Result<Loaded, String> {
     }
 }
 
-/// Finds a session by id anywhere, for `-r ID` / `/resume ID` given the full id.
+/// Finds a session by full id anywhere, or by name, number or id prefix in
+/// this directory (`-r ID|NAME`, `/resume ID|NAME`).
 pub async fn by_id(cwd: &Path, id: &str) -> Result<Loaded, String> {
     let path = sessions_dir().join(format!("{id}.jsonl"));
     if !id.contains('/') && tokio::fs::metadata(&path).await.is_ok() {

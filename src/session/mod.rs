@@ -53,6 +53,22 @@ enum Event {
         summary: String,
         replaced: usize,
     },
+    /// A file's content before and after a tool changed it (for `/undo`).
+    Checkpoint {
+        seq: u64,
+        turn: u32,
+        path: PathBuf,
+        before: Option<String>,
+        after: Option<String>,
+    },
+    /// `/undo` used these checkpoints up.
+    Undone {
+        undone: Vec<u64>,
+    },
+    /// The session moved to another directory (a worktree, or back).
+    Cwd {
+        cwd: PathBuf,
+    },
 }
 
 /// One line of a transcript, as read: a flat struct rather than a tagged
@@ -72,15 +88,22 @@ struct Line {
     name: String,
     summary: String,
     replaced: usize,
+    seq: u64,
+    turn: u32,
+    path: PathBuf,
+    before: Option<String>,
+    after: Option<String>,
+    undone: Vec<u64>,
 }
+
+/// How the compaction summary's user message begins.
+pub const SUMMARY_MARK: &str = "[Summary of the earlier conversation, compacted to save context]";
 
 /// The messages that stand in for compacted history (a user/assistant pair,
 /// so the kept turns still alternate).
 pub fn summary_messages(summary: &str) -> Vec<Message> {
     vec![
-        Message::user_text(format!(
-            "[Summary of the earlier conversation, compacted to save context]\n{summary}"
-        )),
+        Message::user_text(format!("{SUMMARY_MARK}\n{summary}")),
         Message {
             role: Role::Assistant,
             content: vec![crate::agent::conversation::Block::Text {
@@ -193,6 +216,7 @@ impl Session {
         s.name = l.name.clone();
         s.recorded = l.messages.len();
         s.started = true;
+        s.undo = undo::Checkpoints::restore(l.checkpoints.clone());
         s
     }
 
@@ -206,6 +230,38 @@ impl Session {
     pub fn note_usage(&mut self, u: &Usage) {
         self.last_usage = Some(*u);
         self.push(&Event::Usage { usage: *u });
+    }
+
+    /// Records the change a tool made, in memory and in the transcript.
+    pub async fn record_change(&mut self, snap: undo::Snapshot) {
+        if let Some(c) = self.undo.record(snap).await {
+            self.push(&Event::Checkpoint {
+                seq: c.seq,
+                turn: c.turn,
+                path: c.path,
+                before: c.before,
+                after: c.after,
+            });
+        }
+    }
+
+    /// `/undo`: puts files back and notes which checkpoints were used up.
+    pub async fn undo(&mut self, n: usize, force: bool) -> undo::Report {
+        let r = self.undo.undo(n, force).await;
+        if !r.dropped.is_empty() {
+            self.push(&Event::Undone {
+                undone: r.dropped.clone(),
+            });
+            self.flush().await;
+        }
+        r
+    }
+
+    /// Records a move to `dir`, so a resume goes back there.
+    pub fn note_cwd(&mut self, dir: &Path) {
+        self.push(&Event::Cwd {
+            cwd: dir.to_path_buf(),
+        });
     }
 
     pub fn note_mode(&mut self, mode: &str) {
@@ -324,6 +380,10 @@ pub struct Loaded {
     pub messages: Vec<Message>,
     /// Notes about lines that could not be read.
     pub notes: Vec<String>,
+    /// Undo checkpoints not yet used up.
+    pub checkpoints: Vec<undo::Saved>,
+    /// Where the session last moved to (`/worktree`), when not where it started.
+    pub moved: Option<PathBuf>,
 }
 
 impl Loaded {
@@ -333,6 +393,7 @@ impl Loaded {
             .iter()
             .filter(|m| m.role == Role::User && !m.text().is_empty())
             .map(|m| m.text())
+            .filter(|t| !t.starts_with(SUMMARY_MARK))
     }
 }
 
@@ -360,6 +421,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
         name: None,
         messages: Vec::new(),
         notes: Vec::new(),
+        checkpoints: Vec::new(),
+        moved: None,
     };
     for (i, line) in lines.iter().enumerate() {
         let ev = match serde_json::from_str::<Line>(line) {
@@ -394,6 +457,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
                 }
             }
             "rename" => out.name = Some(ev.name),
+            "checkpoint" => out.checkpoints.push(undo::Saved {
+                seq: ev.seq,
+                turn: ev.turn,
+                path: ev.path,
+                before: ev.before,
+                after: ev.after,
+            }),
+            "cwd" => out.moved = Some(ev.cwd),
+            "undone" => out.checkpoints.retain(|c| !ev.undone.contains(&c.seq)),
             "compaction" => {
                 let (summary, replaced) = (ev.summary, ev.replaced);
                 let n = replaced.min(out.messages.len());
@@ -405,6 +477,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, String> {
         }
     }
     out.header = header.ok_or_else(|| format!("{}: not a wisp session", path.display()))?;
+    if out.moved.as_ref() == Some(&out.header.cwd) {
+        out.moved = None;
+    }
     Ok(out)
 }
 

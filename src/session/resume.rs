@@ -26,11 +26,15 @@ pub async fn choose(cli: &Cli, cwd: &Path) -> Result<Option<Loaded>, String> {
     if cli.continue_session {
         return Ok(entries.into_iter().next().map(|e| e.loaded));
     }
+    // `-p` answers and exits: a picker would read the prompt as its answer.
+    if cli.print {
+        return Err("-r needs a session id or name with -p (wisp -r alone lists them)".into());
+    }
     // Titles come from saved files: shown with their control characters escaped.
     print_list(&entries, |l| {
         crate::render::eprintln(&crate::render::safe::line(l))
     });
-    crate::render::eprintln("resume which? (number or id): ");
+    crate::render::eprintln("resume which? (number, name or id): ");
     let line = tokio::task::spawn_blocking(|| {
         let mut s = String::new();
         std::io::stdin().read_line(&mut s).map(|_| s)
@@ -110,10 +114,11 @@ pub fn history(messages: &[Message]) -> Vec<String> {
     let mut prompt: Option<String> = None;
     // What subagents reported to this turn, one line each.
     let mut tasks: Vec<String> = Vec::new();
-    let mut flush = |prompt: &mut Option<String>,
-                     tools: &mut usize,
-                     answer: &mut String,
-                     tasks: &mut Vec<String>| {
+    let flush = |out: &mut Vec<String>,
+                 prompt: &mut Option<String>,
+                 tools: &mut usize,
+                 answer: &mut String,
+                 tasks: &mut Vec<String>| {
         if let Some(p) = prompt.take() {
             let t = if *tools > 0 {
                 format!(" [{tools} tool call{}]", if *tools == 1 { "" } else { "s" })
@@ -129,8 +134,13 @@ pub fn history(messages: &[Message]) -> Vec<String> {
     };
     for m in messages {
         match m.role {
+            // The summary stands for earlier turns; the user never typed it.
+            Role::User if m.text().starts_with(super::SUMMARY_MARK) => {
+                flush(&mut out, &mut prompt, &mut tools, &mut answer, &mut tasks);
+                out.push("(earlier turns were compacted into a summary)".into());
+            }
             Role::User if !m.text().is_empty() => {
-                flush(&mut prompt, &mut tools, &mut answer, &mut tasks);
+                flush(&mut out, &mut prompt, &mut tools, &mut answer, &mut tasks);
                 prompt = Some(m.text());
             }
             Role::User => tasks.extend(m.content.iter().filter_map(task_line)),
@@ -143,7 +153,7 @@ pub fn history(messages: &[Message]) -> Vec<String> {
             }
         }
     }
-    flush(&mut prompt, &mut tools, &mut answer, &mut tasks);
+    flush(&mut out, &mut prompt, &mut tools, &mut answer, &mut tasks);
     out
 }
 
@@ -163,4 +173,28 @@ fn task_line(b: &Block) -> Option<String> {
         .and_then(|l| l.split(':').next())
         .unwrap_or("task");
     Some(format!("{label} → {}", content.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_shows_a_compaction_summary_as_such_not_as_a_prompt() {
+        let mut msgs = crate::session::summary_messages("we fixed the parser");
+        msgs.push(Message::user_text("and now the tests"));
+        msgs.push(Message {
+            role: Role::Assistant,
+            content: vec![Block::Text {
+                text: "Tests pass.".into(),
+            }],
+        });
+        assert_eq!(
+            history(&msgs),
+            [
+                "(earlier turns were compacted into a summary)",
+                "> and now the tests → Tests pass."
+            ]
+        );
+    }
 }

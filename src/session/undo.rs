@@ -5,8 +5,14 @@
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// Files larger than this are not copied into the transcript: their undo
+/// works until wisp exits, not after a resume.
+const PERSIST_MAX: usize = 1 << 20;
+
 /// One change a tool made to one file.
 struct Change {
+    /// Order of recording, so the transcript can say which were undone.
+    seq: u64,
     turn: u32,
     path: PathBuf,
     /// None: the file did not exist.
@@ -19,6 +25,18 @@ struct Change {
 pub struct Checkpoints {
     turn: u32,
     changes: Vec<Change>,
+    next_seq: u64,
+}
+
+/// A change as written in the transcript (text files only). Its fields are
+/// written and read as those of a transcript line, which keeps the binary small.
+#[derive(Debug, Default, Clone)]
+pub struct Saved {
+    pub seq: u64,
+    pub turn: u32,
+    pub path: PathBuf,
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 /// A file's state before a tool call that may change it.
@@ -47,6 +65,8 @@ pub struct Report {
     pub skipped: Vec<PathBuf>,
     pub failed: Vec<(PathBuf, String)>,
     pub turns: usize,
+    /// Checkpoints dropped (by `seq`), for the transcript.
+    pub dropped: Vec<u64>,
 }
 
 impl Checkpoints {
@@ -59,27 +79,70 @@ impl Checkpoints {
     /// `/undo` and `/diff` cover what children did.
     pub fn absorb(&mut self, other: Checkpoints) {
         let turn = self.turn;
-        self.changes
-            .extend(other.changes.into_iter().map(|c| Change { turn, ..c }));
+        for c in other.changes {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            self.changes.push(Change { turn, seq, ..c });
+        }
     }
 
-    /// Records the change a tool call made, if it made one.
-    pub async fn record(&mut self, snap: Snapshot) {
+    /// Records the change a tool call made, if it made one; returns it in
+    /// the form the transcript keeps, when it can be kept there.
+    pub async fn record(&mut self, snap: Snapshot) -> Option<Saved> {
         let after = tokio::fs::read(&snap.path).await.ok();
         if after == snap.before {
-            return;
+            return None;
         }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let text = |b: &Option<Vec<u8>>| match b {
+            None => Some(None),
+            Some(v) if v.len() <= PERSIST_MAX => String::from_utf8(v.clone()).ok().map(Some),
+            Some(_) => None,
+        };
+        let saved = match (text(&snap.before), text(&after)) {
+            (Some(before), Some(after)) => Some(Saved {
+                seq,
+                turn: self.turn,
+                path: snap.path.clone(),
+                before,
+                after,
+            }),
+            _ => None,
+        };
         self.changes.push(Change {
+            seq,
             turn: self.turn,
             path: snap.path,
             before: snap.before,
             after,
         });
+        saved
+    }
+
+    /// Rebuilds checkpoints read back from a transcript.
+    pub fn restore(saved: Vec<Saved>) -> Checkpoints {
+        let mut cp = Checkpoints::default();
+        for s in saved {
+            cp.turn = cp.turn.max(s.turn);
+            cp.next_seq = cp.next_seq.max(s.seq + 1);
+            cp.changes.push(Change {
+                seq: s.seq,
+                turn: s.turn,
+                path: s.path,
+                before: s.before.map(String::into_bytes),
+                after: s.after.map(String::into_bytes),
+            });
+        }
+        cp
     }
 
     /// Puts back the files changed by the last `n` turns that changed files.
-    pub async fn undo(&mut self, n: usize) -> Report {
+    /// A file changed by someone else since is left alone and its checkpoint
+    /// kept (for `/undo --force`), unless `force`.
+    pub async fn undo(&mut self, n: usize, force: bool) -> Report {
         let mut report = Report::default();
+        let mut kept: Vec<Change> = Vec::new();
         for _ in 0..n {
             let Some(turn) = self.changes.last().map(|c| c.turn) else {
                 break;
@@ -92,25 +155,42 @@ impl Checkpoints {
             let undone: Vec<Change> = self.changes.drain(split..).collect();
             report.turns += 1;
             // Per file: the state before the turn's first change, and after its last.
-            let mut files: Vec<Change> = Vec::new();
+            let mut files: Vec<(Change, Vec<Change>)> = Vec::new();
             for c in undone {
-                match files.iter_mut().find(|f| f.path == c.path) {
-                    Some(f) => f.after = c.after,
-                    None => files.push(c),
+                match files.iter_mut().find(|f| f.0.path == c.path) {
+                    Some((f, all)) => {
+                        f.after.clone_from(&c.after);
+                        all.push(c);
+                    }
+                    None => {
+                        let first = Change {
+                            seq: c.seq,
+                            turn: c.turn,
+                            path: c.path.clone(),
+                            before: c.before.clone(),
+                            after: c.after.clone(),
+                        };
+                        files.push((first, vec![c]));
+                    }
                 }
             }
-            for Change {
-                path,
-                before,
-                after,
-                ..
-            } in files
+            for (
+                Change {
+                    path,
+                    before,
+                    after,
+                    ..
+                },
+                all,
+            ) in files
             {
                 let now = tokio::fs::read(&path).await.ok();
-                if now != after {
+                if now != after && !force {
                     report.skipped.push(path);
+                    kept.extend(all);
                     continue;
                 }
+                report.dropped.extend(all.iter().map(|c| c.seq));
                 let res = match &before {
                     Some(b) => tokio::fs::write(&path, b).await,
                     None => tokio::fs::remove_file(&path).await,
@@ -122,6 +202,8 @@ impl Checkpoints {
                 }
             }
         }
+        kept.sort_by_key(|c| c.seq);
+        self.changes.extend(kept);
         report
     }
 
@@ -172,7 +254,7 @@ mod tests {
         change(&mut cp, dir, "b.txt", "buzz\n").await;
         std::fs::write(dir.join("b.txt"), "someone else\n").expect("outside edit");
 
-        let r = cp.undo(1).await;
+        let r = cp.undo(1, false).await;
         assert_eq!(r.restored, vec![dir.join("a.txt")]);
         assert_eq!(r.removed, vec![dir.join("new.txt")]);
         assert_eq!(r.skipped, vec![dir.join("b.txt")]);
@@ -185,12 +267,20 @@ mod tests {
             std::fs::read_to_string(dir.join("b.txt")).expect("b"),
             "someone else\n"
         );
-        let r = cp.undo(5).await;
-        assert_eq!(r.turns, 1);
+        let r = cp.undo(5, false).await;
+        assert_eq!(r.turns, 2, "the refused turn is offered again");
+        assert_eq!(r.skipped, vec![dir.join("b.txt")]);
         assert_eq!(
             std::fs::read_to_string(dir.join("a.txt")).expect("a"),
             "one\n"
         );
+        let r = cp.undo(1, true).await;
+        assert_eq!(r.restored, vec![dir.join("b.txt")]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("b.txt")).expect("b"),
+            "bee\n"
+        );
+        assert_eq!(cp.undo(1, false).await.turns, 0);
         assert!(snapshot("bash", &json!({"path": "x"}), dir).await.is_none());
     }
 }

@@ -23,8 +23,10 @@ const MAX_TIMEOUT_MS: u64 = 600_000;
 const PIPE_GRACE: Duration = Duration::from_millis(500);
 /// How long to keep reading after killing the group.
 const DRAIN: Duration = Duration::from_millis(500);
-/// Room kept in the output budget for the trailing status lines.
-const STATUS_ROOM: usize = 120;
+/// Room kept in the output budget for the trailing status lines, including
+/// the saved file's path: without it the agent's own cap cut the result a
+/// second time (a second saved file, and a byte count of the cut text).
+const STATUS_ROOM: usize = 1024;
 
 impl Tool for Bash {
     fn name(&self) -> &str {
@@ -266,7 +268,8 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
         return Err(ToolOutput::err("failed to capture the command's output"));
     };
 
-    let mut cap = Capture::new(ctx.max_output.saturating_sub(STATUS_ROOM).max(200));
+    let room = STATUS_ROOM.min(ctx.max_output / 4);
+    let mut cap = Capture::new(ctx.max_output.saturating_sub(room).max(200));
     let mut spill = Spill::new(ctx.spill_dir.clone());
     let (mut out_open, mut err_open) = (true, true);
     let (mut b1, mut b2) = ([0u8; 8192], [0u8; 8192]);
