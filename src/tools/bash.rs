@@ -390,10 +390,14 @@ async fn run(args: &Value, ctx: &ToolCtx) -> Result<ToolOutput, ToolOutput> {
 /// own process group, the default timeout, Ctrl-C through `ctx.cancel`, the
 /// output cap and the saved file. Returns the output and the exit code.
 pub async fn run_user(command: &str, ctx: &ToolCtx) -> (String, Option<i32>) {
-    let out = match run(&json!({ "command": command }), ctx).await {
+    // The user's own command is not sandboxed (their secrets still stay out:
+    // its output goes to the model).
+    let mut own = ctx.clone();
+    own.sandbox.mode = crate::sandbox::Mode::Off;
+    let out = match run(&json!({ "command": command }), &own).await {
         Ok(o) | Err(o) => o.content,
     };
-    match out.rsplit_once('\n') {
+    let (body, code) = match out.rsplit_once('\n') {
         Some((body, last)) if last.starts_with("exit code: ") => {
             let code: String = last["exit code: ".len()..]
                 .chars()
@@ -402,7 +406,15 @@ pub async fn run_user(command: &str, ctx: &ToolCtx) -> (String, Option<i32>) {
             (format!("{body}\n"), code.parse().ok())
         }
         _ => (out, None),
-    }
+    };
+    // Stopped by Ctrl-C: the code a shell reports for an interrupt, not the
+    // SIGKILL that ended the group.
+    let code = if ctx.cancel.is_cancelled() {
+        Some(130)
+    } else {
+        code
+    };
+    (body, code)
 }
 
 /// Reads what is left in the pipes for a short while.
