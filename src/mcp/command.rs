@@ -43,6 +43,9 @@ pub fn list(mgr: &Manager) {
         }
         render::println(&line);
     }
+    for clash in mgr.clash_report() {
+        render::println(&clash);
+    }
 }
 
 /// Runs `/mcp ARGS`.
@@ -70,6 +73,10 @@ pub async fn run(agent: &mut Agent, args: &str) -> Result<(), String> {
             let w = named.iter().map(|r| r.0.len()).max().unwrap_or(0);
             for (n, d) in named {
                 render::println(&format!("{n:w$}  {d}"));
+            }
+            let ours = format!(" of `{name}`");
+            for clash in mgr.clash_report().iter().filter(|c| c.contains(&ours)) {
+                render::println(clash);
             }
             // The server's prompts, runnable as slash commands.
             let prefix = tool_name(name, "");

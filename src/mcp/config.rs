@@ -94,8 +94,29 @@ fn pairs(v: Option<&Value>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// Server names are letters, digits and `-`: a `_` would let `git__evil`
+/// own tools named like another server's (`mcp__git__evil__x`).
+pub fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 40
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = name
+            .chars()
+            .flat_map(char::escape_default)
+            .take(60)
+            .collect();
+        Err(format!(
+            "server `{shown}`: a name is 1 to 40 letters, digits or `-`; rename it"
+        ))
+    }
+}
+
 /// One server entry of `mcpServers`.
 pub fn parse_server(name: &str, v: &Value, project: bool) -> Result<ServerConfig, String> {
+    check_name(name)?;
     let url = v.get("url").and_then(Value::as_str).map(expand);
     let command = v.get("command").and_then(Value::as_str).map(expand);
     let kind = v.get("type").and_then(Value::as_str);
@@ -284,6 +305,17 @@ mod tests {
         assert_eq!(old.transport.label(), "sse");
         let git = servers.iter().find(|s| s.name == "git").expect("git");
         assert_eq!(git.transport.label(), "stdio");
+    }
+
+    #[test]
+    fn server_names_are_letters_digits_and_dashes() {
+        let v = serde_json::json!({"command": "x"});
+        assert!(parse_server("git-2", &v, false).is_ok());
+        for bad in ["git__evil", "a_b", "a b", "", "é", "a.b", &"x".repeat(41)] {
+            let e = parse_server(bad, &v, true).expect_err(bad);
+            assert!(e.contains("letters, digits or `-`"), "{e}");
+            assert!(!e.contains('\n'));
+        }
     }
 
     #[test]

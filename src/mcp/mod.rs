@@ -17,7 +17,7 @@ mod stdio;
 mod tool;
 
 use crate::agent::cancel::Cancel;
-use crate::tools::Registry;
+use crate::tools::{Registry, Tool};
 use config::{ServerConfig, Transport};
 use handshake::{initialize, list_tools};
 use jsonrpc::{Notice, Peer, RpcError};
@@ -453,6 +453,7 @@ impl Manager {
                 tools.remove(&n);
             }
             let inner = self.lock();
+            let (_, clashing) = clashes(&inner);
             for s in inner
                 .servers
                 .iter()
@@ -460,6 +461,10 @@ impl Manager {
             {
                 for t in &s.tools {
                     let mut mt = tool::McpTool::new(self.clone(), &s.cfg.name, t);
+                    // Two tools under one name: neither is offered (see /mcp).
+                    if clashing.contains(mt.name()) {
+                        continue;
+                    }
                     mt.trusted = s.cfg.trusted;
                     tools.add(std::rc::Rc::new(mt));
                 }
@@ -516,6 +521,44 @@ impl Manager {
     }
 }
 
+/// Tools whose `mcp__server__tool` names coincide (a name cut to 64
+/// characters, or `a.b` beside `a_b`): one line per clash, and the names.
+fn clashes(inner: &Inner) -> (Vec<String>, std::collections::HashSet<String>) {
+    let mut seen: std::collections::BTreeMap<String, Vec<(&str, &str)>> = Default::default();
+    for s in inner
+        .servers
+        .iter()
+        .filter(|s| s.status != Status::Disabled)
+    {
+        for t in &s.tools {
+            seen.entry(tool_name(&s.cfg.name, &t.name))
+                .or_default()
+                .push((&s.cfg.name, &t.name));
+        }
+    }
+    let mut lines = Vec::new();
+    let mut names = std::collections::HashSet::new();
+    for (name, owners) in seen.into_iter().filter(|(_, o)| o.len() > 1) {
+        let who: Vec<String> = owners
+            .iter()
+            .map(|(s, t)| format!("`{}` of `{s}`", t.escape_default()))
+            .collect();
+        lines.push(format!(
+            "error: tools {} all map to `{name}`; none of them is offered",
+            who.join(", ")
+        ));
+        names.insert(name);
+    }
+    (lines, names)
+}
+
+impl Manager {
+    /// One line per pair of tools that would share a name (shown by `/mcp`).
+    pub fn clash_report(&self) -> Vec<String> {
+        clashes(&self.lock()).0
+    }
+}
+
 fn find<'a>(inner: &'a mut Inner, name: &str) -> Result<&'a mut Server, String> {
     inner
         .servers
@@ -536,5 +579,49 @@ mod tests {
         );
         assert_eq!(tool_name("my server", "a.b/c"), "mcp__my_server__a_b_c");
         assert_eq!(tool_name("s", &"x".repeat(100)).len(), 64);
+    }
+
+    fn server(name: &str, tools: &[&str]) -> Server {
+        Server {
+            cfg: config::parse_server(name, &json!({"command": "x"}), false).expect("config"),
+            status: Status::Ready,
+            peer: None,
+            stop: None,
+            tools: tools
+                .iter()
+                .map(|t| ToolInfo {
+                    name: t.to_string(),
+                    description: String::new(),
+                    schema: json!({}),
+                    read_only: false,
+                })
+                .collect(),
+            prompts: Vec::new(),
+            epoch: 0,
+            failures: 0,
+            retry_at: None,
+            version: String::new(),
+        }
+    }
+
+    #[test]
+    fn tools_sharing_a_name_are_an_error_not_a_replacement() {
+        let long = "y".repeat(70);
+        let long2 = format!("{long}z");
+        let inner = Inner {
+            servers: vec![
+                server("a", &["get.sum", "get_sum", "echo", &long, &long2]),
+                server("b", &["echo"]),
+            ],
+            notices: Vec::new(),
+        };
+        let (lines, names) = clashes(&inner);
+        assert_eq!(names.len(), 2, "{lines:?}");
+        assert!(names.contains("mcp__a__get_sum"));
+        assert_eq!(
+            lines[0],
+            "error: tools `get.sum` of `a`, `get_sum` of `a` all map to `mcp__a__get_sum`; none of them is offered"
+        );
+        assert!(!names.contains("mcp__a__echo") && !names.contains("mcp__b__echo"));
     }
 }

@@ -18,6 +18,18 @@ impl Rule {
         if s.is_empty() {
             return Err("empty allow rule".into());
         }
+        if let Some(rest) = s.strip_prefix("mcp__") {
+            let server = rest.split("__").next().unwrap_or("");
+            if server.is_empty()
+                || !server
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Err(format!(
+                    "allow rule `{s}`: name one MCP server, as in mcp__SERVER__* or mcp__SERVER__TOOL"
+                ));
+            }
+        }
         match s.find('(') {
             None => Ok(Rule {
                 tool: s.to_string(),
@@ -53,7 +65,16 @@ impl Rule {
     }
 
     pub fn matches(&self, tool: &str, subject: &str) -> bool {
-        wildcard(&self.tool, tool) && self.arg.as_deref().is_none_or(|p| wildcard(p, subject))
+        let name = match mcp_parts(&self.tool) {
+            // An MCP rule names exactly one server: the server part is compared
+            // whole, never as a pattern; `mcp__git` alone admits all its tools.
+            Some((server, pattern)) => match mcp_parts(tool) {
+                Some((s, t)) if s == server => wildcard(pattern.unwrap_or("*"), t.unwrap_or("")),
+                _ => false,
+            },
+            None => wildcard(&self.tool, tool),
+        };
+        name && self.arg.as_deref().is_none_or(|p| wildcard(p, subject))
     }
 }
 
@@ -64,6 +85,16 @@ impl std::fmt::Display for Rule {
             None => f.write_str(&self.tool),
         }
     }
+}
+
+/// `mcp__SERVER__TOOL` split at the first `__` after the server (server
+/// names hold no `_`); the tool part is absent for `mcp__SERVER`.
+fn mcp_parts(name: &str) -> Option<(&str, Option<&str>)> {
+    let rest = name.strip_prefix("mcp__")?;
+    Some(match rest.split_once("__") {
+        Some((s, t)) => (s, Some(t)),
+        None => (rest, None),
+    })
 }
 
 /// What a rule's argument pattern is matched against: the command for bash,
@@ -131,6 +162,31 @@ mod tests {
         assert!(r.matches("mcp__git__status", ""));
         assert!(!r.matches("mcp__time__now", ""));
         assert!(Rule::parse("bash(oops").is_err());
+    }
+
+    #[test]
+    fn an_mcp_rule_names_exactly_one_server() {
+        let r = Rule::parse("mcp__git__*").expect("parses");
+        assert!(r.matches("mcp__git__log", ""));
+        assert!(r.matches("mcp__git__x__y", ""));
+        assert!(!r.matches("mcp__github__log", ""));
+        assert!(!r.matches("mcp__git-evil__log", ""));
+        let r = Rule::parse("mcp__git").expect("parses");
+        assert!(r.matches("mcp__git__status", ""));
+        assert!(!r.matches("mcp__gitlab__status", ""));
+        let r = Rule::parse("mcp__git__st*").expect("parses");
+        assert!(r.matches("mcp__git__status", ""));
+        assert!(!r.matches("mcp__git__log", ""));
+        for bad in [
+            "mcp__*",
+            "mcp__git*",
+            "mcp__*__status",
+            "mcp__",
+            "mcp__a_b__x",
+        ] {
+            let e = Rule::parse(bad).expect_err(bad);
+            assert!(e.contains("name one MCP server"), "{bad}: {e}");
+        }
     }
 
     #[test]
