@@ -5,6 +5,11 @@
 //! with every later request. A GET stream, when the server offers one,
 //! carries what the server sends on its own (`list_changed`).
 //!
+//! Every POST names its method (`Mcp-Method`) and, for a tool, prompt or
+//! resource, its target (`Mcp-Name`). On the stateless revision (2026-07-28)
+//! there is no session and no GET stream; the version comes from each
+//! request's `_meta`, and a request is cancelled by dropping its POST.
+//!
 //! A server may close a request's SSE stream before the answer (SEP-1699);
 //! if the stream had event ids, the answer is asked for again with a GET
 //! carrying `Last-Event-ID`, after the delay the stream's `retry:` gave.
@@ -27,6 +32,9 @@ struct StreamEnd {
     retry: Option<u64>,
 }
 
+/// The error code a request fails with when the server wants a sign-in (401).
+pub const NEEDS_LOGIN: i64 = -31_401;
+
 /// Reconnections tried for one request before giving up.
 const RESUMES: usize = 5;
 
@@ -46,6 +54,27 @@ struct Http {
     headers: Vec<(String, String)>,
     session: Mutex<Session>,
     peer: Arc<Peer>,
+    /// POSTs still running, by request id: a stateless request is cancelled
+    /// by ending its POST.
+    inflight: Mutex<std::collections::HashMap<String, tokio::task::AbortHandle>>,
+}
+
+/// `Mcp-Name` and the like: printable ASCII as is, anything else as
+/// `=?base64?...?=` (the revision's encoding for header values).
+fn header_value(v: &str) -> String {
+    let plain = v.bytes().all(|b| (0x20..0x7f).contains(&b)) && v.trim() == v;
+    if plain {
+        v.to_string()
+    } else {
+        format!("=?base64?{}?=", super::base64(v.as_bytes(), false))
+    }
+}
+
+fn id_key(id: &Value) -> String {
+    match id {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
 }
 
 pub async fn connect(url: &str, headers: &[(String, String)]) -> Result<Conn, String> {
@@ -60,6 +89,7 @@ pub async fn connect(url: &str, headers: &[(String, String)]) -> Result<Conn, St
         headers: headers.to_vec(),
         session: Mutex::new(Session::default()),
         peer: peer.clone(),
+        inflight: Mutex::new(Default::default()),
     });
     tokio::spawn(async move {
         loop {
@@ -71,8 +101,25 @@ pub async fn connect(url: &str, headers: &[(String, String)]) -> Result<Conn, St
                 }
                 msg = out.recv() => match msg {
                     Some(m) => {
+                        let method = m.get("method").and_then(Value::as_str);
+                        if method == Some("notifications/cancelled") && http.peer.is_stateless() {
+                            let id = m.pointer("/params/requestId").map(id_key);
+                            if let Some(task) = id.and_then(|id| http.inflight().remove(&id)) {
+                                task.abort();
+                            }
+                            continue;
+                        }
+                        let key = m.get("id").filter(|_| method.is_some()).map(id_key);
                         let h = http.clone();
-                        tokio::spawn(async move { h.post(m).await });
+                        let task = tokio::spawn(async move {
+                            let key = h.post(m).await;
+                            if let Some(k) = key {
+                                h.inflight().remove(&k);
+                            }
+                        });
+                        if let Some(k) = key {
+                            http.inflight().insert(k, task.abort_handle());
+                        }
                     }
                     None => return,
                 }
@@ -89,6 +136,13 @@ pub async fn connect(url: &str, headers: &[(String, String)]) -> Result<Conn, St
 impl Http {
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
         self.session.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn inflight(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, tokio::task::AbortHandle>>
+    {
+        self.inflight.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn request(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
@@ -116,24 +170,65 @@ impl Http {
         }
     }
 
-    async fn post(self: Arc<Self>, msg: Value) {
+    /// Sends one message and delivers what comes back; returns the id of
+    /// the request it carried, if any.
+    async fn post(self: &Arc<Self>, msg: Value) -> Option<String> {
+        let key = msg
+            .get("id")
+            .filter(|_| msg.get("method").is_some())
+            .map(id_key);
+        self.post_one(msg).await;
+        key
+    }
+
+    async fn post_one(self: &Arc<Self>, msg: Value) {
         let method = msg.get("method").and_then(Value::as_str).unwrap_or("");
         let initializing = method == "initialize";
         let initialized = method == "notifications/initialized";
-        let sent = self
+        let mut req = self
             .request(reqwest::Method::POST)
             .header(CONTENT_TYPE, "application/json")
-            .header("Accept", "application/json, text/event-stream")
-            .body(msg.to_string())
-            .send()
-            .await;
+            .header("Accept", "application/json, text/event-stream");
+        if !method.is_empty() {
+            req = req.header("Mcp-Method", header_value(method));
+        }
+        let target = match method {
+            "tools/call" | "prompts/get" => msg.pointer("/params/name"),
+            "resources/read" => msg.pointer("/params/uri"),
+            _ => None,
+        };
+        if let Some(name) = target.and_then(Value::as_str) {
+            req = req.header("Mcp-Name", header_value(name));
+        }
+        // The stateless revision: the version each request names in `_meta`.
+        let version = msg
+            .pointer("/params/_meta/io.modelcontextprotocol~1protocolVersion")
+            .and_then(Value::as_str);
+        if let Some(v) = version {
+            req = req.header("MCP-Protocol-Version", header_value(v));
+        }
+        let sent = req.body(msg.to_string()).send().await;
         let resp = match sent {
             Ok(r) => r,
             Err(e) => return self.fail(&msg, format!("cannot reach {}: {e}", self.url)),
         };
         let status = resp.status();
+        if status.as_u16() == 401 {
+            if let (Some(id), Some(_)) = (msg.get("id"), msg.get("method")) {
+                let e = json!({"code": NEEDS_LOGIN, "message": "needs login"});
+                self.peer
+                    .incoming(json!({"jsonrpc": "2.0", "id": id, "error": e}));
+            }
+            return;
+        }
         if !status.is_success() {
             let body = resp.text().await.unwrap_or_default();
+            // A JSON-RPC error answering this very request says more than the status.
+            if let Ok(v) = serde_json::from_str::<Value>(&body) {
+                if v.get("error").is_some() && msg.get("id").is_some_and(|id| answers(&v, id)) {
+                    return self.peer.incoming(v);
+                }
+            }
             let why = crate::provider::one_line(&body);
             return self.fail(&msg, format!("HTTP {}: {why}", status.as_u16()));
         }

@@ -19,7 +19,7 @@ mod tool;
 use crate::agent::cancel::Cancel;
 use crate::tools::{Registry, Tool};
 use config::{ServerConfig, Transport};
-use handshake::{initialize, list_tools};
+use handshake::{list_tools, Wire};
 use jsonrpc::{Notice, Peer, RpcError};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -287,7 +287,12 @@ impl Manager {
         }) {
             return;
         }
-        let (version, has_prompts) = match initialize(&peer, limit).await {
+        let wire = match cfg.transport {
+            Transport::Stdio { .. } => Wire::Stdio,
+            Transport::Http { .. } => Wire::Http,
+            Transport::Sse { .. } => Wire::Sse,
+        };
+        let (version, has_prompts) = match handshake::open(&peer, wire, limit).await {
             Ok(v) => v,
             Err(e) => {
                 let e = match peer.last_garbage() {
@@ -559,6 +564,31 @@ impl Manager {
     }
 }
 
+/// Base64 (the URL-safe alphabet without padding when `url`): header
+/// values of the stateless revision and OAuth's PKCE.
+pub fn base64(bytes: &[u8], url: bool) -> String {
+    let table: &[u8; 64] = if url {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    } else {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    };
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(table[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else if !url {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn find<'a>(inner: &'a mut Inner, name: &str) -> Result<&'a mut Server, String> {
     inner
         .servers
@@ -579,6 +609,13 @@ mod tests {
         );
         assert_eq!(tool_name("my server", "a.b/c"), "mcp__my_server__a_b_c");
         assert_eq!(tool_name("s", &"x".repeat(100)).len(), 64);
+    }
+
+    #[test]
+    fn base64_both_alphabets() {
+        assert_eq!(base64(b"Hello, \xe4\xb8\x96", false), "SGVsbG8sIOS4lg==");
+        assert_eq!(base64(b"\xfb\xff", true), "-_8");
+        assert_eq!(base64(b"", true), "");
     }
 
     fn server(name: &str, tools: &[&str]) -> Server {
