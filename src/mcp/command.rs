@@ -7,7 +7,7 @@ use crate::agent::Agent;
 use crate::render;
 use serde_json::{json, Value};
 
-pub const USAGE: &str = "usage: /mcp [tools NAME | restart NAME | add NAME -- CMD ARGS... | add NAME URL | remove NAME | enable NAME | disable NAME]";
+pub const USAGE: &str = "usage: /mcp [tools NAME | restart NAME | add NAME -- CMD ARGS... | add NAME URL | remove NAME | enable NAME | disable NAME | login NAME | logout NAME]";
 
 fn status_text(s: &Status) -> String {
     match s {
@@ -15,6 +15,7 @@ fn status_text(s: &Status) -> String {
         Status::Ready => "ready".into(),
         Status::Failed(why) => format!("failed: {why}"),
         Status::Disabled => "disabled".into(),
+        Status::NeedsLogin => "needs login (/mcp login NAME)".into(),
     }
 }
 
@@ -86,6 +87,27 @@ pub async fn run(agent: &mut Agent, args: &str) -> Result<(), String> {
                     render::println(&format!("/{cmd} {usage}  {first}"));
                 }
             }
+        }
+        (Some("login"), Some(name)) => {
+            let say = |l: &str| render::println(l);
+            tokio::select! {
+                r = mgr.login(name, &say) => r?,
+                _ = agent.ctx.cancel.cancelled() => return Err("sign-in cancelled".into()),
+            }
+            render::println(&format!("signed in to `{name}`"));
+            mgr.restart(name)?;
+            mgr.settle(name).await;
+            show_one(&mgr, name);
+        }
+        (Some("logout"), Some(name)) => {
+            mgr.tools_of(name)?;
+            if super::oauth::forget(name).await {
+                render::println(&format!("signed out of `{name}`: its tokens are deleted"));
+            } else {
+                render::println(&format!("`{name}` had no stored sign-in"));
+            }
+            mgr.logged_out(name)?;
+            show_one(&mgr, name);
         }
         (Some("restart"), Some(name)) => {
             mgr.restart(name)?;

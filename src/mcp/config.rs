@@ -50,6 +50,9 @@ pub struct ServerConfig {
     /// (`readOnlyHint`) run without asking in standard mode. A project's
     /// `.mcp.json` cannot grant this.
     pub trusted: bool,
+    /// `"oauth": {"clientId", "clientSecret", "callbackPort"}`: the client to
+    /// sign in with where the server offers no registration.
+    pub oauth: super::oauth::OAuthClient,
 }
 
 /// Expands `${VAR}` and `${VAR:-default}`; an unset variable becomes empty.
@@ -114,6 +117,18 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
+fn oauth_client(v: Option<&Value>) -> super::oauth::OAuthClient {
+    let text = |k: &str| v.and_then(|v| v.get(k)).and_then(Value::as_str).map(expand);
+    super::oauth::OAuthClient {
+        client_id: text("clientId"),
+        client_secret: text("clientSecret"),
+        callback_port: v
+            .and_then(|v| v.get("callbackPort"))
+            .and_then(Value::as_u64)
+            .and_then(|p| u16::try_from(p).ok()),
+    }
+}
+
 /// One server entry of `mcpServers`.
 pub fn parse_server(name: &str, v: &Value, project: bool) -> Result<ServerConfig, String> {
     check_name(name)?;
@@ -143,6 +158,7 @@ pub fn parse_server(name: &str, v: &Value, project: bool) -> Result<ServerConfig
         disabled: v.get("disabled").and_then(Value::as_bool).unwrap_or(false),
         project,
         trusted: !project && v.get("trust").and_then(Value::as_bool).unwrap_or(false),
+        oauth: oauth_client(v.get("oauth")),
     })
 }
 

@@ -57,6 +57,8 @@ struct Http {
     /// POSTs still running, by request id: a stateless request is cancelled
     /// by ending its POST.
     inflight: Mutex<std::collections::HashMap<String, tokio::task::AbortHandle>>,
+    /// The OAuth tokens, for a server that wants them.
+    auth: Arc<super::oauth::Auth>,
 }
 
 /// `Mcp-Name` and the like: printable ASCII as is, anything else as
@@ -77,10 +79,11 @@ fn id_key(id: &Value) -> String {
     }
 }
 
-pub async fn connect(url: &str, headers: &[(String, String)]) -> Result<Conn, String> {
+pub async fn connect(name: &str, url: &str, headers: &[(String, String)]) -> Result<Conn, String> {
     let client = reqwest::Client::builder()
         .build()
         .map_err(|e| format!("HTTP client: {e}"))?;
+    let auth = Arc::new(super::oauth::Auth::load(name, url, client.clone()).await);
     let (peer, mut out, notices) = jsonrpc::pair();
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let http = Arc::new(Http {
@@ -90,6 +93,7 @@ pub async fn connect(url: &str, headers: &[(String, String)]) -> Result<Conn, St
         session: Mutex::new(Session::default()),
         peer: peer.clone(),
         inflight: Mutex::new(Default::default()),
+        auth,
     });
     tokio::spawn(async move {
         loop {
@@ -160,6 +164,15 @@ impl Http {
         req
     }
 
+    /// A request carrying the access token, if there is one.
+    async fn authed(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
+        let req = self.request(method);
+        match self.auth.bearer().await {
+            Some(b) => req.bearer_auth(b),
+            None => req,
+        }
+    }
+
     /// Answers a request of ours that HTTP itself failed, so its caller
     /// hears about it at once instead of waiting for a timeout.
     fn fail(&self, msg: &Value, why: String) {
@@ -182,6 +195,26 @@ impl Http {
     }
 
     async fn post_one(self: &Arc<Self>, msg: Value) {
+        // A refused token is refreshed and the message sent once more.
+        for _ in 0..2 {
+            let bearer = self.auth.bearer().await;
+            let Some(refused) = self.post_with(&msg, bearer.as_deref()).await else {
+                return;
+            };
+            if !self.auth.refused(&refused).await {
+                break;
+            }
+        }
+        if let (Some(id), Some(_)) = (msg.get("id"), msg.get("method")) {
+            let e = json!({"code": NEEDS_LOGIN, "message": "needs login"});
+            self.peer
+                .incoming(json!({"jsonrpc": "2.0", "id": id, "error": e}));
+        }
+    }
+
+    /// Sends `msg` once; Some(token sent) when the server answered 401.
+    async fn post_with(self: &Arc<Self>, msg: &Value, bearer: Option<&str>) -> Option<String> {
+        let msg = msg.clone();
         let method = msg.get("method").and_then(Value::as_str).unwrap_or("");
         let initializing = method == "initialize";
         let initialized = method == "notifications/initialized";
@@ -207,30 +240,33 @@ impl Http {
         if let Some(v) = version {
             req = req.header("MCP-Protocol-Version", header_value(v));
         }
+        if let Some(b) = bearer {
+            req = req.bearer_auth(b);
+        }
         let sent = req.body(msg.to_string()).send().await;
         let resp = match sent {
             Ok(r) => r,
-            Err(e) => return self.fail(&msg, format!("cannot reach {}: {e}", self.url)),
+            Err(e) => {
+                self.fail(&msg, format!("cannot reach {}: {e}", self.url));
+                return None;
+            }
         };
         let status = resp.status();
         if status.as_u16() == 401 {
-            if let (Some(id), Some(_)) = (msg.get("id"), msg.get("method")) {
-                let e = json!({"code": NEEDS_LOGIN, "message": "needs login"});
-                self.peer
-                    .incoming(json!({"jsonrpc": "2.0", "id": id, "error": e}));
-            }
-            return;
+            return Some(bearer.unwrap_or("").to_string());
         }
         if !status.is_success() {
             let body = resp.text().await.unwrap_or_default();
             // A JSON-RPC error answering this very request says more than the status.
             if let Ok(v) = serde_json::from_str::<Value>(&body) {
                 if v.get("error").is_some() && msg.get("id").is_some_and(|id| answers(&v, id)) {
-                    return self.peer.incoming(v);
+                    self.peer.incoming(v);
+                    return None;
                 }
             }
             let why = crate::provider::one_line(&body);
-            return self.fail(&msg, format!("HTTP {}: {why}", status.as_u16()));
+            self.fail(&msg, format!("HTTP {}: {why}", status.as_u16()));
+            return None;
         }
         if initializing {
             if let Some(id) = resp
@@ -263,6 +299,7 @@ impl Http {
                 self.fail(&msg, "the server answered with something not JSON".into());
             }
         }
+        None
     }
 
     fn deliver(&self, v: Value, initializing: bool) {
@@ -338,7 +375,8 @@ impl Http {
             retry = end.retry.unwrap_or(retry);
             tokio::time::sleep(Duration::from_millis(retry)).await;
             let sent = self
-                .request(reqwest::Method::GET)
+                .authed(reqwest::Method::GET)
+                .await
                 .header("Accept", "text/event-stream")
                 .header("Last-Event-ID", &last)
                 .send()
@@ -367,7 +405,8 @@ impl Http {
     /// The optional GET stream; a server without one answers 405.
     async fn listen(self: Arc<Self>) {
         let sent = self
-            .request(reqwest::Method::GET)
+            .authed(reqwest::Method::GET)
+            .await
             .header("Accept", "text/event-stream")
             .send()
             .await;
@@ -381,7 +420,7 @@ impl Http {
     /// Tells the server the session is over (best effort).
     async fn end_session(&self) {
         if self.session().id.is_some() {
-            let _ = self.request(reqwest::Method::DELETE).send().await;
+            let _ = self.authed(reqwest::Method::DELETE).await.send().await;
         }
     }
 }

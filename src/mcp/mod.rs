@@ -12,6 +12,8 @@ mod handshake;
 mod http;
 mod jsonrpc;
 mod legacy_sse;
+pub mod oauth;
+mod oauth_login;
 pub mod prompts;
 mod stdio;
 mod tool;
@@ -41,6 +43,8 @@ pub enum Status {
     Ready,
     Failed(String),
     Disabled,
+    /// An HTTP server that wants an OAuth sign-in (`/mcp login NAME`).
+    NeedsLogin,
 }
 
 /// A tool as the server declares it.
@@ -83,6 +87,9 @@ pub struct Manager {
     cwd: PathBuf,
     pub startup_timeout: Duration,
     pub call_timeout: Duration,
+    /// Someone at a terminal can run `/mcp login`; otherwise a server that
+    /// needs a sign-in gets one at once, but only when `$BROWSER` is set.
+    interactive: bool,
 }
 
 fn env_ms(var: &str, default: u64) -> Duration {
@@ -121,6 +128,7 @@ impl Manager {
             cwd,
             startup_timeout: env_ms("MCP_TIMEOUT", 20_000),
             call_timeout: env_ms("MCP_TOOL_TIMEOUT", 600_000),
+            interactive: can_ask,
         };
         for cfg in configs {
             m.insert(cfg);
@@ -199,6 +207,26 @@ impl Manager {
             let s = find(&mut inner, name)?;
             s.cfg.disabled = true;
             s.status = Status::Disabled;
+            s.epoch += 1;
+            s.peer = None;
+            s.stop = None;
+            s.tools.clear();
+            s.prompts.clear();
+        }
+        self.bump();
+        Ok(())
+    }
+
+    /// After `/mcp logout`: the connection ends and the server waits for
+    /// `/mcp login` (never signing in again by itself).
+    pub fn logged_out(&self, name: &str) -> Result<(), String> {
+        {
+            let mut inner = self.lock();
+            let s = find(&mut inner, name)?;
+            if !matches!(s.cfg.transport, Transport::Http { .. }) || s.cfg.disabled {
+                return Ok(());
+            }
+            s.status = Status::NeedsLogin;
             s.epoch += 1;
             s.peer = None;
             s.stop = None;
@@ -294,6 +322,7 @@ impl Manager {
         };
         let (version, has_prompts) = match handshake::open(&peer, wire, limit).await {
             Ok(v) => v,
+            Err(e) if e == "needs login" => return self.needs_login(cfg, epoch).await,
             Err(e) => {
                 let e = match peer.last_garbage() {
                     Some(g) => format!("{e}; it printed non-JSON on stdout: {g}"),
@@ -344,6 +373,57 @@ impl Manager {
         }
     }
 
+    /// The server answered 401: sign in at once where that is allowed
+    /// (and start again), else show it as needing a login.
+    async fn needs_login(self, cfg: ServerConfig, epoch: u64) {
+        let name = cfg.name.clone();
+        let browser = std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty());
+        if !self.interactive && browser {
+            let say = |l: &str| crate::render::eprintln(l);
+            match self.login(&name, &say).await {
+                Ok(()) => {
+                    let m = self.clone();
+                    let fresh = self.update(&name, epoch, |_| {});
+                    if fresh {
+                        let mut inner = m.lock();
+                        m.start_locked(&mut inner, &name);
+                    }
+                    return;
+                }
+                Err(e) => return self.fail(&name, epoch, format!("sign-in failed: {e}")),
+            }
+        }
+        let how = if self.interactive {
+            format!("run /mcp login {name}")
+        } else {
+            format!("run /mcp login {name} in wisp, or set BROWSER to sign in from here")
+        };
+        if self.update(&name, epoch, |s| {
+            s.status = Status::NeedsLogin;
+            s.peer = None;
+            s.stop = None;
+        }) {
+            self.lock()
+                .notices
+                .push(format!("mcp: server `{name}` needs login: {how}"));
+        }
+    }
+
+    /// Signs in to the HTTP server `name` (its tokens are stored); `say`
+    /// shows the address to open.
+    pub async fn login(&self, name: &str, say: &(dyn Fn(&str) + Sync)) -> Result<(), String> {
+        let cfg = {
+            let mut inner = self.lock();
+            find(&mut inner, name)?.cfg.clone()
+        };
+        let Transport::Http { url, headers } = &cfg.transport else {
+            return Err(format!(
+                "`{name}` is not a Streamable HTTP server; only those sign in"
+            ));
+        };
+        oauth_login::login(name, url, headers, &cfg.oauth, say).await
+    }
+
     async fn connect(&self, cfg: &ServerConfig) -> Result<Conn, String> {
         match &cfg.transport {
             Transport::Stdio {
@@ -352,7 +432,7 @@ impl Manager {
                 env,
                 cwd,
             } => stdio::connect(&cfg.name, command, args, env, cwd.as_deref(), &self.cwd).await,
-            Transport::Http { url, headers } => http::connect(url, headers).await,
+            Transport::Http { url, headers } => http::connect(&cfg.name, url, headers).await,
             Transport::Sse { url, headers } => legacy_sse::connect(url, headers).await,
         }
     }
@@ -373,6 +453,9 @@ impl Manager {
                         }
                     }
                     Status::Disabled => return Err(format!("server `{name}` is disabled")),
+                    Status::NeedsLogin => {
+                        return Err(format!("server `{name}` needs login (/mcp login {name})"))
+                    }
                     Status::Starting => {}
                     Status::Failed(why) => {
                         let now = Instant::now();
