@@ -31,6 +31,16 @@ fn stateless(name: &str) {
 }
 
 fn scenario_at(name: &str, options: &[&str]) {
+    if let Some((report, stderr)) = report(name, options) {
+        assert!(
+            report.contains("OVERALL: PASSED") && !report.contains("FAILURE"),
+            "{name}: {report}\n{stderr}"
+        );
+    }
+}
+
+/// The suite's report (stdout, stderr) for one scenario; None when skipped.
+fn report(name: &str, options: &[&str]) -> Option<(String, String)> {
     let suite = root().join(".cache/conformance/node_modules/@modelcontextprotocol/conformance");
     assert!(
         suite.exists(),
@@ -44,7 +54,7 @@ fn scenario_at(name: &str, options: &[&str]) {
         println!(
             "skipped: `unshare -n` is not permitted here, and the suite needs its own network"
         );
-        return;
+        return None;
     };
     let out = Command::new("unshare")
         .args(&flags)
@@ -57,12 +67,10 @@ fn scenario_at(name: &str, options: &[&str]) {
         .env("MCP_TOOL_TIMEOUT", "20000")
         .output()
         .expect("run the conformance suite");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        report.contains("OVERALL: PASSED") && !report.contains("FAILURE"),
-        "{name}: {report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    Some((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
 }
 
 #[test]
@@ -98,4 +106,55 @@ fn conformance_http_standard_headers() {
 #[test]
 fn conformance_json_schema_refs_are_passed_on_untouched() {
     stateless("json-schema-ref-no-deref");
+}
+
+/// Every authorization scenario of the stateless revision: wisp signs in
+/// (discovery, registration or a pre-registered client, PKCE, the `iss`
+/// checks, step-up, a new authorization server) through a `BROWSER` that
+/// follows the redirect. `auth/basic-cimd` passes every check but warns that
+/// wisp has no URL-based client id (it hosts no client metadata document).
+#[test]
+fn conformance_auth_scenarios() {
+    let all = [
+        "auth/metadata-default",
+        "auth/metadata-var1",
+        "auth/metadata-var2",
+        "auth/metadata-var3",
+        "auth/basic-cimd",
+        "auth/scope-from-www-authenticate",
+        "auth/scope-from-scopes-supported",
+        "auth/scope-omitted-when-undefined",
+        "auth/scope-step-up",
+        "auth/scope-retry-limit",
+        "auth/token-endpoint-auth-basic",
+        "auth/token-endpoint-auth-post",
+        "auth/token-endpoint-auth-none",
+        "auth/pre-registration",
+        "auth/resource-mismatch",
+        "auth/offline-access-scope",
+        "auth/offline-access-not-supported",
+        "auth/authorization-server-migration",
+        "auth/iss-supported",
+        "auth/iss-not-advertised",
+        "auth/iss-supported-missing",
+        "auth/iss-wrong-issuer",
+        "auth/iss-unexpected",
+        "auth/iss-normalized",
+        "auth/metadata-issuer-mismatch",
+    ];
+    let mut failed = Vec::new();
+    for name in all {
+        let Some((report, _)) = report(name, &["--spec-version", "2026-07-28"]) else {
+            return;
+        };
+        let ok = if name == "auth/basic-cimd" {
+            report.contains(", 0 failed,") && !report.contains("FAILURE")
+        } else {
+            report.contains("OVERALL: PASSED") && !report.contains("FAILURE")
+        };
+        if !ok {
+            failed.push(format!("{name}:\n{report}"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
 }

@@ -59,6 +59,15 @@ struct Http {
     inflight: Mutex<std::collections::HashMap<String, tokio::task::AbortHandle>>,
     /// The OAuth tokens, for a server that wants them.
     auth: Arc<super::oauth::Auth>,
+    /// How to sign in again mid-session, where that may happen by itself.
+    signin: Option<super::oauth_login::Signin>,
+}
+
+/// Why the server turned a request away: 401 (the token sent, possibly
+/// none) or 403 asking for more scope.
+struct Refusal {
+    sent: String,
+    more_scope: Option<String>,
 }
 
 /// `Mcp-Name` and the like: printable ASCII as is, anything else as
@@ -79,7 +88,12 @@ fn id_key(id: &Value) -> String {
     }
 }
 
-pub async fn connect(name: &str, url: &str, headers: &[(String, String)]) -> Result<Conn, String> {
+pub async fn connect(
+    name: &str,
+    url: &str,
+    headers: &[(String, String)],
+    signin: Option<super::oauth_login::Signin>,
+) -> Result<Conn, String> {
     let client = reqwest::Client::builder()
         .build()
         .map_err(|e| format!("HTTP client: {e}"))?;
@@ -94,6 +108,7 @@ pub async fn connect(name: &str, url: &str, headers: &[(String, String)]) -> Res
         peer: peer.clone(),
         inflight: Mutex::new(Default::default()),
         auth,
+        signin,
     });
     tokio::spawn(async move {
         loop {
@@ -195,15 +210,37 @@ impl Http {
     }
 
     async fn post_one(self: &Arc<Self>, msg: Value) {
-        // A refused token is refreshed and the message sent once more.
-        for _ in 0..2 {
+        // A refused token is refreshed, or (once the connection had one) a
+        // new sign-in made where allowed, and the message sent once more.
+        let (mut refreshed, mut signed_in) = (false, false);
+        loop {
             let bearer = self.auth.bearer().await;
-            let Some(refused) = self.post_with(&msg, bearer.as_deref()).await else {
+            let Some(r) = self.post_with(&msg, bearer.as_deref()).await else {
                 return;
             };
-            if !self.auth.refused(&refused).await {
-                break;
+            if r.more_scope.is_none() && !refreshed {
+                refreshed = true;
+                if self.auth.refused(&r.sent).await {
+                    continue;
+                }
             }
+            let Some(s) = self
+                .signin
+                .as_ref()
+                .filter(|_| !signed_in && !r.sent.is_empty())
+            else {
+                break;
+            };
+            signed_in = true;
+            let _one = s.once.lock().await;
+            self.auth.reload(&self.url).await;
+            // Another request may have signed in meanwhile.
+            let fresh = self.auth.current().await.is_some_and(|t| t != r.sent);
+            if fresh || s.run(r.more_scope.as_deref()).await.is_ok() {
+                self.auth.reload(&self.url).await;
+                continue;
+            }
+            break;
         }
         if let (Some(id), Some(_)) = (msg.get("id"), msg.get("method")) {
             let e = json!({"code": NEEDS_LOGIN, "message": "needs login"});
@@ -212,8 +249,8 @@ impl Http {
         }
     }
 
-    /// Sends `msg` once; Some(token sent) when the server answered 401.
-    async fn post_with(self: &Arc<Self>, msg: &Value, bearer: Option<&str>) -> Option<String> {
+    /// Sends `msg` once; Some when the server wants another token.
+    async fn post_with(self: &Arc<Self>, msg: &Value, bearer: Option<&str>) -> Option<Refusal> {
         let msg = msg.clone();
         let method = msg.get("method").and_then(Value::as_str).unwrap_or("");
         let initializing = method == "initialize";
@@ -252,8 +289,24 @@ impl Http {
             }
         };
         let status = resp.status();
+        let challenge = resp
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let param = |k| super::oauth::challenge_param(challenge, k);
+        let sent = bearer.unwrap_or("").to_string();
         if status.as_u16() == 401 {
-            return Some(bearer.unwrap_or("").to_string());
+            return Some(Refusal {
+                sent,
+                more_scope: None,
+            });
+        }
+        if status.as_u16() == 403 && param("error").as_deref() == Some("insufficient_scope") {
+            return Some(Refusal {
+                sent,
+                more_scope: Some(param("scope").unwrap_or_default()),
+            });
         }
         if !status.is_success() {
             let body = resp.text().await.unwrap_or_default();

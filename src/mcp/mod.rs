@@ -25,7 +25,7 @@ use handshake::{list_tools, Wire};
 use jsonrpc::{Notice, Peer, RpcError};
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -90,6 +90,8 @@ pub struct Manager {
     /// Someone at a terminal can run `/mcp login`; otherwise a server that
     /// needs a sign-in gets one at once, but only when `$BROWSER` is set.
     interactive: bool,
+    /// Sign-ins each server caused by itself (capped, oauth_login::AUTO_SIGNINS).
+    signins: Arc<Mutex<std::collections::HashMap<String, Arc<AtomicU32>>>>,
 }
 
 fn env_ms(var: &str, default: u64) -> Duration {
@@ -129,6 +131,7 @@ impl Manager {
             startup_timeout: env_ms("MCP_TIMEOUT", 20_000),
             call_timeout: env_ms("MCP_TOOL_TIMEOUT", 600_000),
             interactive: can_ask,
+            signins: Default::default(),
         };
         for cfg in configs {
             m.insert(cfg);
@@ -378,7 +381,9 @@ impl Manager {
     async fn needs_login(self, cfg: ServerConfig, epoch: u64) {
         let name = cfg.name.clone();
         let browser = std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty());
-        if !self.interactive && browser {
+        let again =
+            self.signins_of(&name).fetch_add(1, Ordering::SeqCst) < oauth_login::AUTO_SIGNINS;
+        if !self.interactive && browser && again {
             let say = |l: &str| crate::render::eprintln(l);
             match self.login(&name, &say).await {
                 Ok(()) => {
@@ -409,6 +414,11 @@ impl Manager {
         }
     }
 
+    fn signins_of(&self, name: &str) -> Arc<AtomicU32> {
+        let mut m = self.signins.lock().unwrap_or_else(|e| e.into_inner());
+        m.entry(name.to_string()).or_default().clone()
+    }
+
     /// Signs in to the HTTP server `name` (its tokens are stored); `say`
     /// shows the address to open.
     pub async fn login(&self, name: &str, say: &(dyn Fn(&str) + Sync)) -> Result<(), String> {
@@ -421,7 +431,7 @@ impl Manager {
                 "`{name}` is not a Streamable HTTP server; only those sign in"
             ));
         };
-        oauth_login::login(name, url, headers, &cfg.oauth, say).await
+        oauth_login::login(name, url, headers, &cfg.oauth, None, say).await
     }
 
     async fn connect(&self, cfg: &ServerConfig) -> Result<Conn, String> {
@@ -432,7 +442,18 @@ impl Manager {
                 env,
                 cwd,
             } => stdio::connect(&cfg.name, command, args, env, cwd.as_deref(), &self.cwd).await,
-            Transport::Http { url, headers } => http::connect(&cfg.name, url, headers).await,
+            Transport::Http { url, headers } => {
+                let browser = std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty());
+                let signin = (!self.interactive && browser).then(|| oauth_login::Signin {
+                    name: cfg.name.clone(),
+                    url: url.clone(),
+                    headers: headers.clone(),
+                    client: cfg.oauth.clone(),
+                    once: Default::default(),
+                    made: self.signins_of(&cfg.name),
+                });
+                http::connect(&cfg.name, url, headers, signin).await
+            }
             Transport::Sse { url, headers } => legacy_sse::connect(url, headers).await,
         }
     }

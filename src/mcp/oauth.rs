@@ -36,6 +36,9 @@ pub struct Tokens {
     pub client_secret: Option<String>,
     /// `client_secret_basic`, `client_secret_post` or `none`.
     pub auth_method: String,
+    /// The `resource` parameter, as the server's metadata spells it.
+    #[serde(default)]
+    pub audience: Option<String>,
 }
 
 pub fn now() -> u64 {
@@ -245,6 +248,20 @@ impl Auth {
             .map(|t| t.access_token.clone())
     }
 
+    /// Reads the stored tokens again (after a sign-in).
+    pub async fn reload(&self, url: &str) {
+        *self.tokens.lock().await = load(&self.server, url).await;
+    }
+
+    /// The access token in use, if any.
+    pub async fn current(&self) -> Option<String> {
+        self.tokens
+            .lock()
+            .await
+            .as_ref()
+            .map(|t| t.access_token.clone())
+    }
+
     /// The server refused `sent`: refreshes (unless another request already
     /// did). False when there is nothing left to try: the tokens are then
     /// forgotten, and the server needs a login.
@@ -270,7 +287,7 @@ impl Auth {
                 let form = vec![
                     ("grant_type", "refresh_token".to_string()),
                     ("refresh_token", r),
-                    ("resource", t.resource.clone()),
+                    ("resource", t.audience.clone().unwrap_or(t.resource.clone())),
                 ];
                 let secret = t.client_secret.clone();
                 match token_request(

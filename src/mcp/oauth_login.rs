@@ -38,7 +38,9 @@ async fn get_json(client: &reqwest::Client, url: &str) -> Option<Value> {
 
 /// `origin` + `/.well-known/NAME` + the URL's path, and the variants the
 /// specifications allow, in the order they are to be tried.
-fn well_known(url: &Url, name: &str, path_last: bool) -> Vec<String> {
+/// The origin's own document is a fallback only for the protected resource
+/// (`root`): an authorization server with a path lives at that path.
+fn well_known(url: &Url, name: &str, path_last: bool, root: bool) -> Vec<String> {
     let origin = url.origin().ascii_serialization();
     let path = url.path().trim_end_matches('/');
     let mut v = Vec::new();
@@ -48,7 +50,9 @@ fn well_known(url: &Url, name: &str, path_last: bool) -> Vec<String> {
             v.push(format!("{origin}{path}/.well-known/{name}"));
         }
     }
-    v.push(format!("{origin}/.well-known/{name}"));
+    if path.is_empty() || root {
+        v.push(format!("{origin}/.well-known/{name}"));
+    }
     v
 }
 
@@ -69,17 +73,29 @@ fn same_issuer(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
+/// The issuer as the authorization server's metadata spells it.
+fn named_issuer(f: &Found) -> &str {
+    f.meta
+        .get("issuer")
+        .and_then(Value::as_str)
+        .unwrap_or(&f.issuer)
+}
+
 /// The authorization server's endpoints, found from the MCP server's URL.
 struct Found {
     issuer: String,
     meta: Value,
     scope: Option<String>,
+    /// The resource identifier to ask tokens for: the metadata's own
+    /// `resource`, spelt as published, else the server's URL.
+    resource: String,
 }
 
 async fn discover(
     client: &reqwest::Client,
     url: &Url,
     headers: &[(String, String)],
+    more: Option<&str>,
 ) -> Result<Found, String> {
     // An unauthenticated request: its 401 says where to look.
     let mut probe = client
@@ -106,7 +122,7 @@ async fn discover(
     if let Some(m) = challenge_param(&challenge, "resource_metadata") {
         places.push(m);
     }
-    places.extend(well_known(url, "oauth-protected-resource", false));
+    places.extend(well_known(url, "oauth-protected-resource", false, true));
     let mut prm = None;
     for p in places {
         if let Some(v) = get_json(client, &p).await {
@@ -115,6 +131,11 @@ async fn discover(
         }
     }
     let prm = prm.ok_or("the server publishes no OAuth protected resource metadata")?;
+    let resource = prm
+        .get("resource")
+        .and_then(Value::as_str)
+        .unwrap_or(url.as_str())
+        .to_string();
     if let Some(r) = prm.get("resource").and_then(Value::as_str) {
         if !covers(r, url) {
             return Err(format!(
@@ -130,8 +151,8 @@ async fn discover(
         .to_string();
     let at = Url::parse(&issuer).map_err(|_| "the authorization server's URL is not valid")?;
     let mut meta = None;
-    let mut tries = well_known(&at, "oauth-authorization-server", false);
-    tries.extend(well_known(&at, "openid-configuration", true));
+    let mut tries = well_known(&at, "oauth-authorization-server", false, false);
+    tries.extend(well_known(&at, "openid-configuration", true, false));
     for p in tries {
         if let Some(v) = get_json(client, &p).await {
             meta = Some(v);
@@ -163,6 +184,17 @@ async fn discover(
             .collect();
         (!s.is_empty()).then(|| s.join(" "))
     });
+    // A step-up (403 insufficient_scope) asks for the new scope beside the old.
+    for s in more.into_iter().flat_map(|m| m.split(' ')) {
+        let have = scope.as_deref().unwrap_or("");
+        if !s.is_empty() && !have.split(' ').any(|h| h == s) {
+            scope = Some(if have.is_empty() {
+                s.into()
+            } else {
+                format!("{have} {s}")
+            });
+        }
+    }
     // Ask for a refresh token where the server hands them out that way.
     let offline = meta
         .get("scopes_supported")
@@ -184,6 +216,7 @@ async fn discover(
         issuer,
         meta,
         scope,
+        resource,
     })
 }
 
@@ -217,6 +250,7 @@ async fn register(
     };
     let body = json!({
         "client_name": "wisp",
+        "application_type": "native",
         "redirect_uris": [redirect],
         "grant_types": ["authorization_code", "refresh_token"],
         "response_types": ["code"],
@@ -351,6 +385,7 @@ pub async fn login(
     url: &str,
     headers: &[(String, String)],
     cfg: &OAuthClient,
+    more_scope: Option<&str>,
     say: &(dyn Fn(&str) + Sync),
 ) -> Result<(), String> {
     let server = Url::parse(url).map_err(|_| format!("`{url}` is not a URL"))?;
@@ -358,7 +393,7 @@ pub async fn login(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| format!("HTTP client: {e}"))?;
-    let found = discover(&client, &server, headers).await?;
+    let found = discover(&client, &server, headers, more_scope).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", cfg.callback_port.unwrap_or(0)))
         .await
         .map_err(|e| format!("loopback listener: {e}"))?;
@@ -395,7 +430,7 @@ pub async fn login(
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256")
             .append_pair("state", &state)
-            .append_pair("resource", url);
+            .append_pair("resource", &found.resource);
         if let Some(s) = &found.scope {
             q.append_pair("scope", s);
         }
@@ -423,7 +458,8 @@ pub async fn login(
         .get("authorization_response_iss_parameter_supported")
         == Some(&Value::Bool(true));
     match param("iss") {
-        Some(iss) if !same_issuer(&iss, &found.issuer) => {
+        // Compared exactly, as RFC 9207 asks: no normalising.
+        Some(iss) if iss != named_issuer(&found) => {
             return Err("the authorization response came from another issuer".into())
         }
         None if iss_promised => {
@@ -437,7 +473,7 @@ pub async fn login(
         ("code", code),
         ("redirect_uri", redirect),
         ("code_verifier", verifier),
-        ("resource", url.to_string()),
+        ("resource", found.resource.clone()),
     ];
     let body = oauth::token_request(
         &client,
@@ -457,9 +493,49 @@ pub async fn login(
         client_id,
         client_secret: secret,
         auth_method: method,
+        audience: Some(found.resource.clone()),
     };
     oauth::absorb(&mut t, &body);
     oauth::save(name, &t).await
+}
+
+/// What a connection needs to sign in again by itself when its tokens stop
+/// working mid-session (the server moved to another authorization server,
+/// or wants more scope): given only where no one can run `/mcp login` and
+/// `$BROWSER` is set.
+pub struct Signin {
+    pub name: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub client: OAuthClient,
+    /// One sign-in at a time per server.
+    pub once: tokio::sync::Mutex<()>,
+    /// Sign-ins made by themselves for this server in this session.
+    pub made: std::sync::Arc<std::sync::atomic::AtomicU32>,
+}
+
+/// Sign-ins a server may cause by itself in a session: the first and one
+/// more (a step-up or a new authorization server), so a server that keeps
+/// refusing cannot send the browser round in circles.
+pub const AUTO_SIGNINS: u32 = 2;
+
+impl Signin {
+    pub async fn run(&self, more_scope: Option<&str>) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        if self.made.fetch_add(1, Ordering::SeqCst) >= AUTO_SIGNINS {
+            return Err("signed in often enough already in this session".into());
+        }
+        let say = |l: &str| crate::render::eprintln(l);
+        login(
+            &self.name,
+            &self.url,
+            &self.headers,
+            &self.client,
+            more_scope,
+            &say,
+        )
+        .await
+    }
 }
 
 #[cfg(test)]
@@ -470,7 +546,7 @@ mod tests {
     fn metadata_is_looked_for_where_the_specifications_say() {
         let u = Url::parse("https://a.example/tenant/mcp").expect("url");
         assert_eq!(
-            well_known(&u, "oauth-protected-resource", false),
+            well_known(&u, "oauth-protected-resource", false, true),
             [
                 "https://a.example/.well-known/oauth-protected-resource/tenant/mcp",
                 "https://a.example/.well-known/oauth-protected-resource"
@@ -478,12 +554,15 @@ mod tests {
         );
         let root = Url::parse("https://a.example").expect("url");
         assert_eq!(
-            well_known(&root, "openid-configuration", true),
+            well_known(&root, "openid-configuration", true, false),
             ["https://a.example/.well-known/openid-configuration"]
         );
         assert_eq!(
-            well_known(&u, "openid-configuration", true)[1],
-            "https://a.example/tenant/mcp/.well-known/openid-configuration"
+            well_known(&u, "openid-configuration", true, false),
+            [
+                "https://a.example/.well-known/openid-configuration/tenant/mcp",
+                "https://a.example/tenant/mcp/.well-known/openid-configuration"
+            ]
         );
     }
 

@@ -20,6 +20,8 @@ cat > "$work/fixtures.json" <<'JSON'
  {"match": {"userMessage": "conformance http-standard-headers", "hasToolResult": false},
   "response": {"toolCalls": [{"name": "mcp__conf__test_headers", "arguments": {}},
                              {"name": "mcp__conf__my-hyphenated-tool", "arguments": {}}]}},
+ {"match": {"userMessage": "conformance auth/", "hasToolResult": false},
+  "response": {"toolCalls": [{"name": "mcp__conf__test-tool", "arguments": {}}]}},
  {"match": {"userMessage": "conformance"}, "response": {"content": "done"}}
 ]}
 JSON
@@ -29,6 +31,8 @@ for _ in $(seq 50); do grep -q "listening on" "$work/aimock.log" && break; sleep
 port=$(grep -o '127.0.0.1:[0-9]*' "$work/aimock.log" | head -1 | cut -d: -f2)
 export WISP_PROVIDER=openai OPENAI_BASE_URL="http://127.0.0.1:$port/v1" OPENAI_API_KEY=test WISP_MODEL=test
 export HOME="$work" XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data"
+# The auth/* scenarios approve at once: a "browser" follows the redirect.
+export BROWSER="$here/../mcp/browser.sh"
 export WISP_BIN="${WISP_BIN:-$root/target/debug/wisp}"
 conf="$root/.cache/conformance/node_modules"
 cd "$work"
