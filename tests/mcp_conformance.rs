@@ -104,6 +104,16 @@ fn conformance_http_standard_headers() {
 }
 
 #[test]
+fn conformance_tool_arguments_mirrored_into_headers() {
+    stateless("http-custom-headers");
+}
+
+#[test]
+fn conformance_tools_with_malformed_header_declarations_are_left_out() {
+    stateless("http-invalid-tool-headers");
+}
+
+#[test]
 fn conformance_json_schema_refs_are_passed_on_untouched() {
     stateless("json-schema-ref-no-deref");
 }

@@ -170,6 +170,9 @@ pub async fn list_tools(peer: &Peer, limit: Duration) -> Result<Vec<ToolInfo>, R
         .iter()
         .filter_map(|t| {
             let name = t.get("name").and_then(Value::as_str)?;
+            let schema = t.get("inputSchema").cloned().unwrap_or(json!({}));
+            // A tool whose header declarations are malformed is left out.
+            let param_headers = super::param_headers::declared(&schema).ok()?;
             Some(ToolInfo {
                 name: name.to_string(),
                 description: t
@@ -178,8 +181,9 @@ pub async fn list_tools(peer: &Peer, limit: Duration) -> Result<Vec<ToolInfo>, R
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string(),
-                schema: t.get("inputSchema").cloned().unwrap_or(json!({})),
+                schema,
                 read_only: t.pointer("/annotations/readOnlyHint") == Some(&Value::Bool(true)),
+                param_headers,
             })
         })
         .collect())

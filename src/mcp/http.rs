@@ -72,7 +72,7 @@ struct Refusal {
 
 /// `Mcp-Name` and the like: printable ASCII as is, anything else as
 /// `=?base64?...?=` (the revision's encoding for header values).
-fn header_value(v: &str) -> String {
+pub fn header_value(v: &str) -> String {
     let plain = v.bytes().all(|b| (0x20..0x7f).contains(&b)) && v.trim() == v;
     if plain {
         v.to_string()
@@ -269,6 +269,11 @@ impl Http {
         };
         if let Some(name) = target.and_then(Value::as_str) {
             req = req.header("Mcp-Name", header_value(name));
+        }
+        if let Some(id) = msg.get("id") {
+            for (k, v) in self.peer.headers_of(id) {
+                req = req.header(k, v);
+            }
         }
         // The stateless revision: the version each request names in `_meta`.
         let version = msg

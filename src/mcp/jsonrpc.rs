@@ -65,6 +65,9 @@ pub struct Peer {
     /// The `_meta` every request carries once the server is known to speak
     /// the stateless revision (2026-07-28); None for the `initialize` era.
     envelope: Mutex<Option<Value>>,
+    /// HTTP headers a request of ours carries beside its body (`Mcp-Param-*`),
+    /// by id, while it runs; transports without headers ignore them.
+    headers: Mutex<HashMap<u64, Vec<(String, String)>>>,
 }
 
 /// Removes a request from the pending map when its caller stops waiting
@@ -79,6 +82,7 @@ struct Outstanding<'a> {
 
 impl Drop for Outstanding<'_> {
     fn drop(&mut self) {
+        lock(&self.peer.headers).remove(&self.id);
         if self.done {
             return;
         }
@@ -111,7 +115,15 @@ impl Peer {
             tools_stale: AtomicBool::new(false),
             progress: Mutex::new(HashMap::new()),
             envelope: Mutex::new(None),
+            headers: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The HTTP headers request `id` carries beside its body.
+    pub fn headers_of(&self, id: &Value) -> Vec<(String, String)> {
+        id.as_u64()
+            .and_then(|k| lock(&self.headers).get(&k).cloned())
+            .unwrap_or_default()
     }
 
     /// From now on every request carries `envelope` in its `_meta`.
@@ -140,7 +152,21 @@ impl Peer {
 
     /// Sends a request and waits for its answer, at most `timeout`.
     pub async fn request(&self, method: &str, params: Value, timeout: Duration) -> Reply {
+        self.request_with(method, params, timeout, Vec::new()).await
+    }
+
+    /// [`Peer::request`] with HTTP headers beside the body.
+    pub async fn request_with(
+        &self,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+        headers: Vec<(String, String)>,
+    ) -> Reply {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        if !headers.is_empty() {
+            lock(&self.headers).insert(id, headers);
+        }
         let (tx, rx) = oneshot::channel();
         {
             if let Some(why) = lock(&self.closed).clone() {

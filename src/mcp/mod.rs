@@ -14,6 +14,7 @@ mod jsonrpc;
 mod legacy_sse;
 pub mod oauth;
 mod oauth_login;
+mod param_headers;
 pub mod prompts;
 mod stdio;
 mod tool;
@@ -55,6 +56,8 @@ pub struct ToolInfo {
     pub schema: Value,
     /// The server says (`annotations.readOnlyHint`) the tool changes nothing.
     pub read_only: bool,
+    /// Arguments mirrored into `Mcp-Param-*` headers: (property, header name).
+    pub param_headers: Vec<(String, String)>,
 }
 
 struct Server {
@@ -514,13 +517,25 @@ impl Manager {
         } else {
             json!({})
         };
+        let headers = {
+            let inner = self.lock();
+            let declared = inner
+                .servers
+                .iter()
+                .find(|s| s.cfg.name == server)
+                .and_then(|s| s.tools.iter().find(|t| t.name == tool))
+                .map(|t| t.param_headers.clone())
+                .unwrap_or_default();
+            param_headers::values(&declared, &args)
+        };
         let token = peer.progress_token();
         peer.watch_progress(&token, progress);
         let r = peer
-            .request(
+            .request_with(
                 "tools/call",
                 json!({"name": tool, "arguments": args, "_meta": {"progressToken": token}}),
                 self.call_timeout,
+                headers,
             )
             .await;
         peer.unwatch_progress(&token);
@@ -735,6 +750,7 @@ mod tests {
                     description: String::new(),
                     schema: json!({}),
                     read_only: false,
+                    param_headers: Vec::new(),
                 })
                 .collect(),
             prompts: Vec::new(),

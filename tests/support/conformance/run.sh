@@ -20,6 +20,17 @@ cat > "$work/fixtures.json" <<'JSON'
  {"match": {"userMessage": "conformance http-standard-headers", "hasToolResult": false},
   "response": {"toolCalls": [{"name": "mcp__conf__test_headers", "arguments": {}},
                              {"name": "mcp__conf__my-hyphenated-tool", "arguments": {}}]}},
+ {"match": {"userMessage": "conformance http-custom-headers", "hasToolResult": false},
+  "response": {"toolCalls": [
+   {"name": "mcp__conf__test_custom_headers", "arguments": {"region": "us-west1", "priority": 42,
+    "verbose": false, "debug": true, "empty_val": "", "method_val": "test-method", "float_val": 3.14159,
+    "non_ascii_val": "Hello, \u4e16\u754c", "whitespace_val": " padded ", "leading_space_val": " us-west1",
+    "trailing_space_val": "us-west1 ", "internal_space_val": "us west 1", "control_char_val": "line1\nline2",
+    "crlf_val": "line1\r\nline2", "tab_val": "\tindented", "query": "SELECT * FROM users"}},
+   {"name": "mcp__conf__test_custom_headers_null", "arguments": {"region": "us-east1", "priority": 1,
+    "verbose": null, "query": "SELECT 1"}}]}},
+ {"match": {"userMessage": "conformance http-invalid-tool-headers", "hasToolResult": false},
+  "response": {"toolCalls": [{"name": "mcp__conf__valid_tool", "arguments": {"region": "eu"}}]}},
  {"match": {"userMessage": "conformance auth/", "hasToolResult": false},
   "response": {"toolCalls": [{"name": "mcp__conf__test-tool", "arguments": {}}]}},
  {"match": {"userMessage": "conformance"}, "response": {"content": "done"}}
