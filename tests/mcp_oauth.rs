@@ -234,7 +234,7 @@ fn a_revoked_token_shows_needs_login_and_logout_forgets_the_tokens() {
     run.success();
     assert!(
         run.stdout
-            .contains("sec  http   needs login (/mcp login NAME)"),
+            .contains("sec  http   needs login (/mcp login sec)"),
         "{}\n{}",
         run.stdout,
         run.stderr

@@ -9,13 +9,13 @@ use serde_json::{json, Value};
 
 pub const USAGE: &str = "usage: /mcp [tools NAME | restart NAME | add NAME -- CMD ARGS... | add NAME URL | remove NAME | enable NAME | disable NAME | login NAME | logout NAME]";
 
-fn status_text(s: &Status) -> String {
+fn status_text(name: &str, s: &Status) -> String {
     match s {
         Status::Starting => "starting".into(),
         Status::Ready => "ready".into(),
         Status::Failed(why) => format!("failed: {why}"),
         Status::Disabled => "disabled".into(),
-        Status::NeedsLogin => "needs login (/mcp login NAME)".into(),
+        Status::NeedsLogin => format!("needs login (/mcp login {name})"),
     }
 }
 
@@ -40,7 +40,7 @@ pub fn list(mgr: &Manager) {
             };
             line.push_str(&format!("ready, {tools} tools{v}"));
         } else {
-            line.push_str(&status_text(&status));
+            line.push_str(&status_text(&name, &status));
         }
         render::println(&line);
     }
@@ -62,7 +62,7 @@ pub async fn run(agent: &mut Agent, args: &str) -> Result<(), String> {
             mgr.settle(name).await;
             let (status, tools) = mgr.tools_of(name)?;
             if tools.is_empty() {
-                render::println(&format!("{name}: no tools ({})", status_text(&status)));
+                render::println(&format!("{name}: no tools ({})", status_text(name, &status)));
             }
             let named: Vec<(String, String)> = tools
                 .iter()
@@ -166,7 +166,7 @@ fn show_one(mgr: &Manager, name: &str) {
     {
         let s = match status {
             Status::Ready => format!("ready, {tools} tools"),
-            other => status_text(&other),
+            other => status_text(&n, &other),
         };
         render::println(&format!("{n}  {transport}  {s}"));
     }
