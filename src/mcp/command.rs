@@ -62,7 +62,10 @@ pub async fn run(agent: &mut Agent, args: &str) -> Result<(), String> {
             mgr.settle(name).await;
             let (status, tools) = mgr.tools_of(name)?;
             if tools.is_empty() {
-                render::println(&format!("{name}: no tools ({})", status_text(name, &status)));
+                render::println(&format!(
+                    "{name}: no tools ({})",
+                    status_text(name, &status)
+                ));
             }
             let named: Vec<(String, String)> = tools
                 .iter()

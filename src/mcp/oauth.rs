@@ -4,8 +4,7 @@
 //! or are refused, and forgotten when the refresh fails (the server then
 //! "needs login"). Signing in is `oauth_login.rs`.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex;
@@ -20,25 +19,49 @@ pub struct OAuthClient {
 }
 
 /// What a sign-in leaves: the tokens and how to refresh them.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone)]
 pub struct Tokens {
     /// The server URL the tokens were issued for: never sent elsewhere.
     pub resource: String,
     pub access_token: String,
-    #[serde(default)]
     pub refresh_token: Option<String>,
     /// Seconds since the epoch.
-    #[serde(default)]
     pub expires_at: Option<u64>,
     pub token_endpoint: String,
     pub client_id: String,
-    #[serde(default)]
     pub client_secret: Option<String>,
     /// `client_secret_basic`, `client_secret_post` or `none`.
     pub auth_method: String,
     /// The `resource` parameter, as the server's metadata spells it.
-    #[serde(default)]
     pub audience: Option<String>,
+}
+
+// By hand rather than derived: the file is small and a derive costs binary.
+impl Tokens {
+    fn to_json(&self) -> Value {
+        json!({
+            "resource": self.resource, "access_token": self.access_token,
+            "refresh_token": self.refresh_token, "expires_at": self.expires_at,
+            "token_endpoint": self.token_endpoint, "client_id": self.client_id,
+            "client_secret": self.client_secret, "auth_method": self.auth_method,
+            "audience": self.audience,
+        })
+    }
+
+    fn from_json(v: &Value) -> Option<Tokens> {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        Some(Tokens {
+            resource: text("resource")?,
+            access_token: text("access_token")?,
+            refresh_token: text("refresh_token"),
+            expires_at: v.get("expires_at").and_then(Value::as_u64),
+            token_endpoint: text("token_endpoint")?,
+            client_id: text("client_id")?,
+            client_secret: text("client_secret"),
+            auth_method: text("auth_method")?,
+            audience: text("audience"),
+        })
+    }
 }
 
 pub fn now() -> u64 {
@@ -58,7 +81,7 @@ fn path(server: &str) -> PathBuf {
 /// The stored tokens of `server`, if they were issued for `url`.
 pub async fn load(server: &str, url: &str) -> Option<Tokens> {
     let text = tokio::fs::read_to_string(path(server)).await.ok()?;
-    let t: Tokens = serde_json::from_str(&text).ok()?;
+    let t = Tokens::from_json(&serde_json::from_str(&text).ok()?)?;
     (t.resource == url).then_some(t)
 }
 
@@ -72,7 +95,7 @@ pub async fn save(server: &str, t: &Tokens) -> Result<(), String> {
     b.recursive(true).mode(0o700);
     b.create(&dir).await.map_err(shown)?;
     let _ = tokio::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).await;
-    let text = serde_json::to_string(t).map_err(|e| e.to_string())?;
+    let text = t.to_json().to_string();
     let tmp = p.with_extension("tmp");
     let _ = tokio::fs::remove_file(&tmp).await;
     let mut f = tokio::fs::OpenOptions::new()
@@ -141,17 +164,18 @@ pub fn challenge_param(header: &str, name: &str) -> Option<String> {
     }
 }
 
+/// `application/x-www-form-urlencoded` pairs (by `url`'s encoder, already linked).
+fn form_body(pairs: &[(&str, String)]) -> String {
+    let mut u = reqwest::Url::parse("http://x/").expect("constant URL");
+    u.query_pairs_mut()
+        .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    u.query().unwrap_or("").to_string()
+}
+
 /// `Authorization: Basic` for client_secret_basic: id and secret are
 /// form-encoded first (RFC 6749 §2.3.1).
 fn basic(id: &str, secret: &str) -> String {
-    let enc = |s: &str| -> String {
-        let mut u = reqwest::Url::parse("http://x/").expect("constant URL");
-        u.query_pairs_mut().append_pair("v", s);
-        u.query()
-            .unwrap_or("v=")
-            .trim_start_matches("v=")
-            .to_string()
-    };
+    let enc = |s: &str| form_body(&[("v", s.to_string())])[2..].to_string();
     let pair = format!("{}:{}", enc(id), enc(secret));
     format!("Basic {}", super::base64(pair.as_bytes(), false))
 }
@@ -175,7 +199,8 @@ pub async fn token_request(
         _ => form.push(("client_id", client_id.to_string())),
     }
     let resp = req
-        .form(&form)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form_body(&form))
         .send()
         .await
         .map_err(|e| format!("token endpoint: {e}"))?;
