@@ -6,24 +6,30 @@
 //! watch channel counts changes so the agent re-reads the tool list only
 //! when something changed (a server became ready, `list_changed`, a death).
 
+mod b64;
 pub mod command;
 pub mod config;
 mod handshake;
 mod http;
 mod jsonrpc;
 mod legacy_sse;
+mod names;
 pub mod oauth;
 mod oauth_login;
 mod param_headers;
 pub mod prompts;
+mod signin;
 mod stdio;
 mod tool;
 
 use crate::agent::cancel::Cancel;
 use crate::tools::{Registry, Tool};
+pub use b64::base64;
 use config::{ServerConfig, Transport};
 use handshake::{list_tools, Wire};
 use jsonrpc::{Notice, Peer, RpcError};
+use names::clashes;
+pub use names::tool_name;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -103,21 +109,6 @@ fn env_ms(var: &str, default: u64) -> Duration {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(default);
     Duration::from_millis(ms)
-}
-
-/// A tool name providers accept: `[A-Za-z0-9_-]`, at most 64 characters.
-pub fn tool_name(server: &str, tool: &str) -> String {
-    let raw = format!("mcp__{server}__{tool}");
-    raw.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect()
 }
 
 impl Manager {
@@ -213,26 +204,6 @@ impl Manager {
             let s = find(&mut inner, name)?;
             s.cfg.disabled = true;
             s.status = Status::Disabled;
-            s.epoch += 1;
-            s.peer = None;
-            s.stop = None;
-            s.tools.clear();
-            s.prompts.clear();
-        }
-        self.bump();
-        Ok(())
-    }
-
-    /// After `/mcp logout`: the connection ends and the server waits for
-    /// `/mcp login` (never signing in again by itself).
-    pub fn logged_out(&self, name: &str) -> Result<(), String> {
-        {
-            let mut inner = self.lock();
-            let s = find(&mut inner, name)?;
-            if !matches!(s.cfg.transport, Transport::Http { .. }) || s.cfg.disabled {
-                return Ok(());
-            }
-            s.status = Status::NeedsLogin;
             s.epoch += 1;
             s.peer = None;
             s.stop = None;
@@ -377,64 +348,6 @@ impl Manager {
                 Notice::Closed(why) => return self.fail(&name, epoch, why),
             }
         }
-    }
-
-    /// The server answered 401: sign in at once where that is allowed
-    /// (and start again), else show it as needing a login.
-    async fn needs_login(self, cfg: ServerConfig, epoch: u64) {
-        let name = cfg.name.clone();
-        let browser = std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty());
-        let again =
-            self.signins_of(&name).fetch_add(1, Ordering::SeqCst) < oauth_login::AUTO_SIGNINS;
-        if !self.interactive && browser && again {
-            let say = |l: &str| crate::render::eprintln(l);
-            match self.login(&name, &say).await {
-                Ok(()) => {
-                    let m = self.clone();
-                    let fresh = self.update(&name, epoch, |_| {});
-                    if fresh {
-                        let mut inner = m.lock();
-                        m.start_locked(&mut inner, &name);
-                    }
-                    return;
-                }
-                Err(e) => return self.fail(&name, epoch, format!("sign-in failed: {e}")),
-            }
-        }
-        let how = if self.interactive {
-            format!("run /mcp login {name}")
-        } else {
-            format!("run /mcp login {name} in wisp, or set BROWSER to sign in from here")
-        };
-        if self.update(&name, epoch, |s| {
-            s.status = Status::NeedsLogin;
-            s.peer = None;
-            s.stop = None;
-        }) {
-            self.lock()
-                .notices
-                .push(format!("mcp: server `{name}` needs login: {how}"));
-        }
-    }
-
-    fn signins_of(&self, name: &str) -> Arc<AtomicU32> {
-        let mut m = self.signins.lock().unwrap_or_else(|e| e.into_inner());
-        m.entry(name.to_string()).or_default().clone()
-    }
-
-    /// Signs in to the HTTP server `name` (its tokens are stored); `say`
-    /// shows the address to open.
-    pub async fn login(&self, name: &str, say: &(dyn Fn(&str) + Sync)) -> Result<(), String> {
-        let cfg = {
-            let mut inner = self.lock();
-            find(&mut inner, name)?.cfg.clone()
-        };
-        let Transport::Http { url, headers } = &cfg.transport else {
-            return Err(format!(
-                "`{name}` is not a Streamable HTTP server; only those sign in"
-            ));
-        };
-        oauth_login::login(name, url, headers, &cfg.oauth, None, say).await
     }
 
     async fn connect(&self, cfg: &ServerConfig) -> Result<Conn, String> {
@@ -645,140 +558,10 @@ impl Manager {
     }
 }
 
-/// Tools whose `mcp__server__tool` names coincide (a name cut to 64
-/// characters, or `a.b` beside `a_b`): one line per clash, and the names.
-fn clashes(inner: &Inner) -> (Vec<String>, std::collections::HashSet<String>) {
-    let mut seen: std::collections::BTreeMap<String, Vec<(&str, &str)>> = Default::default();
-    for s in inner
-        .servers
-        .iter()
-        .filter(|s| s.status != Status::Disabled)
-    {
-        for t in &s.tools {
-            seen.entry(tool_name(&s.cfg.name, &t.name))
-                .or_default()
-                .push((&s.cfg.name, &t.name));
-        }
-    }
-    let mut lines = Vec::new();
-    let mut names = std::collections::HashSet::new();
-    for (name, owners) in seen.into_iter().filter(|(_, o)| o.len() > 1) {
-        let who: Vec<String> = owners
-            .iter()
-            .map(|(s, t)| format!("`{}` of `{s}`", t.escape_default()))
-            .collect();
-        lines.push(format!(
-            "error: tools {} all map to `{name}`; none of them is offered",
-            who.join(", ")
-        ));
-        names.insert(name);
-    }
-    (lines, names)
-}
-
-impl Manager {
-    /// One line per pair of tools that would share a name (shown by `/mcp`).
-    pub fn clash_report(&self) -> Vec<String> {
-        clashes(&self.lock()).0
-    }
-}
-
-/// Base64 (the URL-safe alphabet without padding when `url`): header
-/// values of the stateless revision and OAuth's PKCE.
-pub fn base64(bytes: &[u8], url: bool) -> String {
-    let table: &[u8; 64] = if url {
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    } else {
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    };
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(table[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else if !url {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 fn find<'a>(inner: &'a mut Inner, name: &str) -> Result<&'a mut Server, String> {
     inner
         .servers
         .iter_mut()
         .find(|s| s.cfg.name == name)
         .ok_or_else(|| format!("no MCP server named `{name}` (see /mcp)"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tool_names_are_what_providers_accept() {
-        assert_eq!(
-            tool_name("everything", "get-sum"),
-            "mcp__everything__get-sum"
-        );
-        assert_eq!(tool_name("my server", "a.b/c"), "mcp__my_server__a_b_c");
-        assert_eq!(tool_name("s", &"x".repeat(100)).len(), 64);
-    }
-
-    #[test]
-    fn base64_both_alphabets() {
-        assert_eq!(base64(b"Hello, \xe4\xb8\x96", false), "SGVsbG8sIOS4lg==");
-        assert_eq!(base64(b"\xfb\xff", true), "-_8");
-        assert_eq!(base64(b"", true), "");
-    }
-
-    fn server(name: &str, tools: &[&str]) -> Server {
-        Server {
-            cfg: config::parse_server(name, &json!({"command": "x"}), false).expect("config"),
-            status: Status::Ready,
-            peer: None,
-            stop: None,
-            tools: tools
-                .iter()
-                .map(|t| ToolInfo {
-                    name: t.to_string(),
-                    description: String::new(),
-                    schema: json!({}),
-                    read_only: false,
-                    param_headers: Vec::new(),
-                })
-                .collect(),
-            prompts: Vec::new(),
-            epoch: 0,
-            failures: 0,
-            retry_at: None,
-            version: String::new(),
-        }
-    }
-
-    #[test]
-    fn tools_sharing_a_name_are_an_error_not_a_replacement() {
-        let long = "y".repeat(70);
-        let long2 = format!("{long}z");
-        let inner = Inner {
-            servers: vec![
-                server("a", &["get.sum", "get_sum", "echo", &long, &long2]),
-                server("b", &["echo"]),
-            ],
-            notices: Vec::new(),
-        };
-        let (lines, names) = clashes(&inner);
-        assert_eq!(names.len(), 2, "{lines:?}");
-        assert!(names.contains("mcp__a__get_sum"));
-        assert_eq!(
-            lines[0],
-            "error: tools `get.sum` of `a`, `get_sum` of `a` all map to `mcp__a__get_sum`; none of them is offered"
-        );
-        assert!(!names.contains("mcp__a__echo") && !names.contains("mcp__b__echo"));
-    }
 }
