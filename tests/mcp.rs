@@ -431,26 +431,6 @@ fn get_sum_over_legacy_sse() {
 }
 
 #[test]
-fn a_server_of_the_2026_revision_is_named_as_such() {
-    let mock = Aimock::start(json!([
-        {"match": {"userMessage": "hi"}, "response": {"content": "hello"}}
-    ]));
-    let run = wisp()
-        .openai(&mock)
-        .mcp_json(&json!({"mcpServers": {"newer": {"command": script("newer.sh")}}}).to_string())
-        .args(&["-p", "hi"])
-        .run();
-    run.success();
-    let lines: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.contains("`newer`"))
-        .collect();
-    assert_eq!(lines.len(), 1, "{}", run.stderr);
-    assert!(lines[0].contains("MCP 2026-07-28"), "{}", lines[0]);
-}
-
-#[test]
 fn progress_of_a_long_call_is_shown_and_the_result_reaches_the_model() {
     let mock = one_call(
         "mcp__everything__trigger-long-running-operation",

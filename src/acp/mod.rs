@@ -281,6 +281,10 @@ fn editor_mcp_servers(params: &Value) -> Vec<crate::mcp::config::ServerConfig> {
             eprintln!("wisp acp: an MCP server without a name was skipped");
             continue;
         };
+        if let Err(e) = crate::mcp::config::check_name(name) {
+            eprintln!("wisp acp: MCP {e}; skipped");
+            continue;
+        }
         let transport = match (s["type"].as_str(), s["url"].as_str(), s["command"].as_str()) {
             (Some("http"), Some(url), _) => Transport::Http {
                 url: url.to_string(),
@@ -312,6 +316,7 @@ fn editor_mcp_servers(params: &Value) -> Vec<crate::mcp::config::ServerConfig> {
             disabled: false,
             project: false,
             trusted: false,
+            oauth: Default::default(),
         });
     }
     out

@@ -7,14 +7,15 @@ use crate::agent::Agent;
 use crate::render;
 use serde_json::{json, Value};
 
-pub const USAGE: &str = "usage: /mcp [tools NAME | restart NAME | add NAME -- CMD ARGS... | add NAME URL | remove NAME | enable NAME | disable NAME]";
+pub const USAGE: &str = "usage: /mcp [tools NAME | restart NAME | add NAME -- CMD ARGS... | add NAME URL | remove NAME | enable NAME | disable NAME | login NAME | logout NAME]";
 
-fn status_text(s: &Status) -> String {
+fn status_text(name: &str, s: &Status) -> String {
     match s {
         Status::Starting => "starting".into(),
         Status::Ready => "ready".into(),
         Status::Failed(why) => format!("failed: {why}"),
         Status::Disabled => "disabled".into(),
+        Status::NeedsLogin => format!("needs login (/mcp login {name})"),
     }
 }
 
@@ -39,9 +40,12 @@ pub fn list(mgr: &Manager) {
             };
             line.push_str(&format!("ready, {tools} tools{v}"));
         } else {
-            line.push_str(&status_text(&status));
+            line.push_str(&status_text(&name, &status));
         }
         render::println(&line);
+    }
+    for clash in mgr.clash_report() {
+        render::println(&clash);
     }
 }
 
@@ -58,7 +62,10 @@ pub async fn run(agent: &mut Agent, args: &str) -> Result<(), String> {
             mgr.settle(name).await;
             let (status, tools) = mgr.tools_of(name)?;
             if tools.is_empty() {
-                render::println(&format!("{name}: no tools ({})", status_text(&status)));
+                render::println(&format!(
+                    "{name}: no tools ({})",
+                    status_text(name, &status)
+                ));
             }
             let named: Vec<(String, String)> = tools
                 .iter()
@@ -75,6 +82,10 @@ pub async fn run(agent: &mut Agent, args: &str) -> Result<(), String> {
             for (n, d) in named {
                 render::println(&format!("{n:w$}  {d}"));
             }
+            let ours = format!(" of `{name}`");
+            for clash in mgr.clash_report().iter().filter(|c| c.contains(&ours)) {
+                render::println(clash);
+            }
             // The server's prompts, runnable as slash commands.
             let prefix = tool_name(name, "");
             for (cmd, usage, d) in mgr.prompt_commands() {
@@ -84,6 +95,27 @@ pub async fn run(agent: &mut Agent, args: &str) -> Result<(), String> {
                     render::println(&render::safe::line(&line));
                 }
             }
+        }
+        (Some("login"), Some(name)) => {
+            let say = |l: &str| render::println(l);
+            tokio::select! {
+                r = mgr.login(name, &say) => r?,
+                _ = agent.ctx.cancel.cancelled() => return Err("sign-in cancelled".into()),
+            }
+            render::println(&format!("signed in to `{name}`"));
+            mgr.restart(name)?;
+            mgr.settle(name).await;
+            show_one(&mgr, name);
+        }
+        (Some("logout"), Some(name)) => {
+            mgr.tools_of(name)?;
+            if super::oauth::forget(name).await {
+                render::println(&format!("signed out of `{name}`: its tokens are deleted"));
+            } else {
+                render::println(&format!("`{name}` had no stored sign-in"));
+            }
+            mgr.logged_out(name)?;
+            show_one(&mgr, name);
         }
         (Some("restart"), Some(name)) => {
             mgr.restart(name)?;
@@ -142,7 +174,7 @@ fn show_one(mgr: &Manager, name: &str) {
     {
         let s = match status {
             Status::Ready => format!("ready, {tools} tools"),
-            other => status_text(&other),
+            other => status_text(&n, &other),
         };
         render::println(&format!("{n}  {transport}  {s}"));
     }

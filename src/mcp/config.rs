@@ -50,6 +50,9 @@ pub struct ServerConfig {
     /// (`readOnlyHint`) run without asking in standard mode. A project's
     /// `.mcp.json` cannot grant this.
     pub trusted: bool,
+    /// `"oauth": {"clientId", "clientSecret", "callbackPort"}`: the client to
+    /// sign in with where the server offers no registration.
+    pub oauth: super::oauth::OAuthClient,
 }
 
 /// Expands `${VAR}` and `${VAR:-default}`; an unset variable becomes empty.
@@ -94,8 +97,41 @@ fn pairs(v: Option<&Value>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// Server names are letters, digits and `-`: a `_` would let `git__evil`
+/// own tools named like another server's (`mcp__git__evil__x`).
+pub fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 40
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = name
+            .chars()
+            .flat_map(char::escape_default)
+            .take(60)
+            .collect();
+        Err(format!(
+            "server `{shown}`: a name is 1 to 40 letters, digits or `-`; rename it"
+        ))
+    }
+}
+
+fn oauth_client(v: Option<&Value>) -> super::oauth::OAuthClient {
+    let text = |k: &str| v.and_then(|v| v.get(k)).and_then(Value::as_str).map(expand);
+    super::oauth::OAuthClient {
+        client_id: text("clientId"),
+        client_secret: text("clientSecret"),
+        callback_port: v
+            .and_then(|v| v.get("callbackPort"))
+            .and_then(Value::as_u64)
+            .and_then(|p| u16::try_from(p).ok()),
+    }
+}
+
 /// One server entry of `mcpServers`.
 pub fn parse_server(name: &str, v: &Value, project: bool) -> Result<ServerConfig, String> {
+    check_name(name)?;
     let url = v.get("url").and_then(Value::as_str).map(expand);
     let command = v.get("command").and_then(Value::as_str).map(expand);
     let kind = v.get("type").and_then(Value::as_str);
@@ -122,6 +158,7 @@ pub fn parse_server(name: &str, v: &Value, project: bool) -> Result<ServerConfig
         disabled: v.get("disabled").and_then(Value::as_bool).unwrap_or(false),
         project,
         trusted: !project && v.get("trust").and_then(Value::as_bool).unwrap_or(false),
+        oauth: oauth_client(v.get("oauth")),
     })
 }
 
@@ -297,6 +334,17 @@ mod tests {
         assert_eq!(old.transport.label(), "sse");
         let git = servers.iter().find(|s| s.name == "git").expect("git");
         assert_eq!(git.transport.label(), "stdio");
+    }
+
+    #[test]
+    fn server_names_are_letters_digits_and_dashes() {
+        let v = serde_json::json!({"command": "x"});
+        assert!(parse_server("git-2", &v, false).is_ok());
+        for bad in ["git__evil", "a_b", "a b", "", "é", "a.b", &"x".repeat(41)] {
+            let e = parse_server(bad, &v, true).expect_err(bad);
+            assert!(e.contains("letters, digits or `-`"), "{e}");
+            assert!(!e.contains('\n'));
+        }
     }
 
     #[test]

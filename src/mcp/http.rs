@@ -5,6 +5,11 @@
 //! with every later request. A GET stream, when the server offers one,
 //! carries what the server sends on its own (`list_changed`).
 //!
+//! Every POST names its method (`Mcp-Method`) and, for a tool, prompt or
+//! resource, its target (`Mcp-Name`). On the stateless revision (2026-07-28)
+//! there is no session and no GET stream; the version comes from each
+//! request's `_meta`, and a request is cancelled by dropping its POST.
+//!
 //! A server may close a request's SSE stream before the answer (SEP-1699);
 //! if the stream had event ids, the answer is asked for again with a GET
 //! carrying `Last-Event-ID`, after the delay the stream's `retry:` gave.
@@ -31,6 +36,9 @@ struct StreamEnd {
     retry: Option<u64>,
 }
 
+/// The error code a request fails with when the server wants a sign-in (401).
+pub const NEEDS_LOGIN: i64 = -31_401;
+
 /// Reconnections tried for one request before giving up.
 const RESUMES: usize = 5;
 
@@ -50,12 +58,50 @@ struct Http {
     headers: Vec<(String, String)>,
     session: Mutex<Session>,
     peer: Arc<Peer>,
+    /// POSTs still running, by request id: a stateless request is cancelled
+    /// by ending its POST.
+    inflight: Mutex<std::collections::HashMap<String, tokio::task::AbortHandle>>,
+    /// The OAuth tokens, for a server that wants them.
+    auth: Arc<super::oauth::Auth>,
+    /// How to sign in again mid-session, where that may happen by itself.
+    signin: Option<super::oauth_login::Signin>,
 }
 
-pub async fn connect(url: &str, headers: &[(String, String)]) -> Result<Conn, String> {
+/// Why the server turned a request away: 401 (the token sent, possibly
+/// none) or 403 asking for more scope.
+struct Refusal {
+    sent: String,
+    more_scope: Option<String>,
+}
+
+/// `Mcp-Name` and the like: printable ASCII as is, anything else as
+/// `=?base64?...?=` (the revision's encoding for header values).
+pub fn header_value(v: &str) -> String {
+    let plain = v.bytes().all(|b| (0x20..0x7f).contains(&b)) && v.trim() == v;
+    if plain {
+        v.to_string()
+    } else {
+        format!("=?base64?{}?=", super::base64(v.as_bytes(), false))
+    }
+}
+
+fn id_key(id: &Value) -> String {
+    match id {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+pub async fn connect(
+    name: &str,
+    url: &str,
+    headers: &[(String, String)],
+    signin: Option<super::oauth_login::Signin>,
+) -> Result<Conn, String> {
     let client = reqwest::Client::builder()
         .build()
         .map_err(|e| format!("HTTP client: {e}"))?;
+    let auth = Arc::new(super::oauth::Auth::load(name, url, client.clone()).await);
     let (peer, mut out, notices) = jsonrpc::pair();
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let http = Arc::new(Http {
@@ -64,6 +110,9 @@ pub async fn connect(url: &str, headers: &[(String, String)]) -> Result<Conn, St
         headers: headers.to_vec(),
         session: Mutex::new(Session::default()),
         peer: peer.clone(),
+        inflight: Mutex::new(Default::default()),
+        auth,
+        signin,
     });
     tokio::spawn(async move {
         loop {
@@ -75,8 +124,25 @@ pub async fn connect(url: &str, headers: &[(String, String)]) -> Result<Conn, St
                 }
                 msg = out.recv() => match msg {
                     Some(m) => {
+                        let method = m.get("method").and_then(Value::as_str);
+                        if method == Some("notifications/cancelled") && http.peer.is_stateless() {
+                            let id = m.pointer("/params/requestId").map(id_key);
+                            if let Some(task) = id.and_then(|id| http.inflight().remove(&id)) {
+                                task.abort();
+                            }
+                            continue;
+                        }
+                        let key = m.get("id").filter(|_| method.is_some()).map(id_key);
                         let h = http.clone();
-                        tokio::spawn(async move { h.post(m).await });
+                        let task = tokio::spawn(async move {
+                            let key = h.post(m).await;
+                            if let Some(k) = key {
+                                h.inflight().remove(&k);
+                            }
+                        });
+                        if let Some(k) = key {
+                            http.inflight().insert(k, task.abort_handle());
+                        }
                     }
                     None => return,
                 }
@@ -95,6 +161,13 @@ impl Http {
         self.session.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn inflight(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, tokio::task::AbortHandle>>
+    {
+        self.inflight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn request(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
         let mut req = self.client.request(method, &self.url);
         for (k, v) in &self.headers {
@@ -110,6 +183,15 @@ impl Http {
         req
     }
 
+    /// A request carrying the access token, if there is one.
+    async fn authed(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
+        let req = self.request(method);
+        match self.auth.bearer().await {
+            Some(b) => req.bearer_auth(b),
+            None => req,
+        }
+    }
+
     /// Answers a request of ours that HTTP itself failed, so its caller
     /// hears about it at once instead of waiting for a timeout.
     fn fail(&self, msg: &Value, why: String) {
@@ -120,29 +202,136 @@ impl Http {
         }
     }
 
-    async fn post(self: Arc<Self>, msg: Value) {
+    /// Sends one message and delivers what comes back; returns the id of
+    /// the request it carried, if any.
+    async fn post(self: &Arc<Self>, msg: Value) -> Option<String> {
+        let key = msg
+            .get("id")
+            .filter(|_| msg.get("method").is_some())
+            .map(id_key);
+        self.post_one(msg).await;
+        key
+    }
+
+    async fn post_one(self: &Arc<Self>, msg: Value) {
+        // A refused token is refreshed, or (once the connection had one) a
+        // new sign-in made where allowed, and the message sent once more.
+        let (mut refreshed, mut signed_in) = (false, false);
+        loop {
+            let bearer = self.auth.bearer().await;
+            let Some(r) = self.post_with(&msg, bearer.as_deref()).await else {
+                return;
+            };
+            if r.more_scope.is_none() && !refreshed {
+                refreshed = true;
+                if self.auth.refused(&r.sent).await {
+                    continue;
+                }
+            }
+            let Some(s) = self
+                .signin
+                .as_ref()
+                .filter(|_| !signed_in && !r.sent.is_empty())
+            else {
+                break;
+            };
+            signed_in = true;
+            let _one = s.once.lock().await;
+            self.auth.reload(&self.url).await;
+            // Another request may have signed in meanwhile.
+            let fresh = self.auth.current().await.is_some_and(|t| t != r.sent);
+            if fresh || s.run(r.more_scope.as_deref()).await.is_ok() {
+                self.auth.reload(&self.url).await;
+                continue;
+            }
+            break;
+        }
+        if let (Some(id), Some(_)) = (msg.get("id"), msg.get("method")) {
+            let e = json!({"code": NEEDS_LOGIN, "message": "needs login"});
+            self.peer
+                .incoming(json!({"jsonrpc": "2.0", "id": id, "error": e}));
+        }
+    }
+
+    /// Sends `msg` once; Some when the server wants another token.
+    async fn post_with(self: &Arc<Self>, msg: &Value, bearer: Option<&str>) -> Option<Refusal> {
+        let msg = msg.clone();
         let method = msg.get("method").and_then(Value::as_str).unwrap_or("");
         let initializing = method == "initialize";
         let initialized = method == "notifications/initialized";
-        let sent = self
+        let mut req = self
             .request(reqwest::Method::POST)
             .header(CONTENT_TYPE, "application/json")
-            .header("Accept", "application/json, text/event-stream")
-            .body(msg.to_string())
-            .send()
-            .await;
+            .header("Accept", "application/json, text/event-stream");
+        if !method.is_empty() {
+            req = req.header("Mcp-Method", header_value(method));
+        }
+        let target = match method {
+            "tools/call" | "prompts/get" => msg.pointer("/params/name"),
+            "resources/read" => msg.pointer("/params/uri"),
+            _ => None,
+        };
+        if let Some(name) = target.and_then(Value::as_str) {
+            req = req.header("Mcp-Name", header_value(name));
+        }
+        if let Some(id) = msg.get("id") {
+            for (k, v) in self.peer.headers_of(id) {
+                req = req.header(k, v);
+            }
+        }
+        // The stateless revision: the version each request names in `_meta`.
+        let version = msg
+            .pointer("/params/_meta/io.modelcontextprotocol~1protocolVersion")
+            .and_then(Value::as_str);
+        if let Some(v) = version {
+            req = req.header("MCP-Protocol-Version", header_value(v));
+        }
+        if let Some(b) = bearer {
+            req = req.bearer_auth(b);
+        }
+        let sent = req.body(msg.to_string()).send().await;
         let resp = match sent {
             Ok(r) => r,
-            Err(e) => return self.fail(&msg, format!("cannot reach {}: {e}", self.url)),
+            Err(e) => {
+                self.fail(&msg, format!("cannot reach {}: {e}", self.url));
+                return None;
+            }
         };
         let status = resp.status();
+        let challenge = resp
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let param = |k| super::oauth::challenge_param(challenge, k);
+        let sent = bearer.unwrap_or("").to_string();
+        if status.as_u16() == 401 {
+            return Some(Refusal {
+                sent,
+                more_scope: None,
+            });
+        }
+        if status.as_u16() == 403 && param("error").as_deref() == Some("insufficient_scope") {
+            return Some(Refusal {
+                sent,
+                more_scope: Some(param("scope").unwrap_or_default()),
+            });
+        }
         if !status.is_success() {
             let body = read_capped(resp, crate::limits::message(), BODY_IDLE)
                 .await
                 .map(|(b, _)| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
+            // A JSON-RPC error answering this very request says more than the status.
+            if let Ok(v) = serde_json::from_str::<Value>(&body) {
+                if v.get("error").is_some() && msg.get("id").is_some_and(|id| answers(&v, id)) {
+                    self.peer.incoming(v);
+                    return None;
+                }
+            }
             let why = crate::provider::one_line(&body);
-            return self.fail(&msg, format!("HTTP {}: {why}", status.as_u16()));
+            self.fail(&msg, format!("HTTP {}: {why}", status.as_u16()));
+            return None;
         }
         if initializing {
             if let Some(id) = resp
@@ -183,6 +372,7 @@ impl Http {
                 self.fail(&msg, "the server answered with something not JSON".into());
             }
         }
+        None
     }
 
     fn deliver(&self, v: Value, initializing: bool) {
@@ -269,7 +459,8 @@ impl Http {
             retry = end.retry.unwrap_or(retry);
             tokio::time::sleep(Duration::from_millis(retry)).await;
             let sent = self
-                .request(reqwest::Method::GET)
+                .authed(reqwest::Method::GET)
+                .await
                 .header("Accept", "text/event-stream")
                 .header("Last-Event-ID", &last)
                 .send()
@@ -298,7 +489,8 @@ impl Http {
     /// The optional GET stream; a server without one answers 405.
     async fn listen(self: Arc<Self>) {
         let sent = self
-            .request(reqwest::Method::GET)
+            .authed(reqwest::Method::GET)
+            .await
             .header("Accept", "text/event-stream")
             .send()
             .await;
@@ -312,7 +504,7 @@ impl Http {
     /// Tells the server the session is over (best effort).
     async fn end_session(&self) {
         if self.session().id.is_some() {
-            let _ = self.request(reqwest::Method::DELETE).send().await;
+            let _ = self.authed(reqwest::Method::DELETE).await.send().await;
         }
     }
 }

@@ -62,6 +62,12 @@ pub struct Peer {
     /// Where `notifications/progress` go, by the progress token of the
     /// request that asked for them.
     progress: Mutex<HashMap<String, mpsc::UnboundedSender<Value>>>,
+    /// The `_meta` every request carries once the server is known to speak
+    /// the stateless revision (2026-07-28); None for the `initialize` era.
+    envelope: Mutex<Option<Value>>,
+    /// HTTP headers a request of ours carries beside its body (`Mcp-Param-*`),
+    /// by id, while it runs; transports without headers ignore them.
+    headers: Mutex<HashMap<u64, Vec<(String, String)>>>,
 }
 
 /// Removes a request from the pending map when its caller stops waiting
@@ -76,6 +82,7 @@ struct Outstanding<'a> {
 
 impl Drop for Outstanding<'_> {
     fn drop(&mut self) {
+        lock(&self.peer.headers).remove(&self.id);
         if self.done {
             return;
         }
@@ -107,7 +114,25 @@ impl Peer {
             garbage: Mutex::new(None),
             tools_stale: AtomicBool::new(false),
             progress: Mutex::new(HashMap::new()),
+            envelope: Mutex::new(None),
+            headers: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The HTTP headers request `id` carries beside its body.
+    pub fn headers_of(&self, id: &Value) -> Vec<(String, String)> {
+        id.as_u64()
+            .and_then(|k| lock(&self.headers).get(&k).cloned())
+            .unwrap_or_default()
+    }
+
+    /// From now on every request carries `envelope` in its `_meta`.
+    pub fn set_envelope(&self, envelope: Value) {
+        *lock(&self.envelope) = Some(envelope);
+    }
+
+    pub fn is_stateless(&self) -> bool {
+        lock(&self.envelope).is_some()
     }
 
     /// Routes progress notifications carrying `token` to `to` (until
@@ -127,7 +152,21 @@ impl Peer {
 
     /// Sends a request and waits for its answer, at most `timeout`.
     pub async fn request(&self, method: &str, params: Value, timeout: Duration) -> Reply {
+        self.request_with(method, params, timeout, Vec::new()).await
+    }
+
+    /// [`Peer::request`] with HTTP headers beside the body.
+    pub async fn request_with(
+        &self,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+        headers: Vec<(String, String)>,
+    ) -> Reply {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        if !headers.is_empty() {
+            lock(&self.headers).insert(id, headers);
+        }
         let (tx, rx) = oneshot::channel();
         {
             if let Some(why) = lock(&self.closed).clone() {
@@ -142,6 +181,18 @@ impl Peer {
             cancellable: method != "initialize",
             reason: "cancelled by the user",
         };
+        let mut params = params;
+        if let Some(Value::Object(env)) = lock(&self.envelope).as_ref() {
+            if !params.is_object() {
+                params = json!({});
+            }
+            if let Some(p) = params.as_object_mut() {
+                let meta = p.entry("_meta").or_insert_with(|| json!({}));
+                if let Some(m) = meta.as_object_mut() {
+                    m.extend(env.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+        }
         let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         if self.out.send(msg).is_err() {
             return Err(RpcError::Closed(self.closed_reason()));
@@ -149,7 +200,7 @@ impl Peer {
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(reply)) => {
                 guard.done = true;
-                reply
+                incomplete(reply)
             }
             Ok(Err(_)) => {
                 guard.done = true;
@@ -294,6 +345,24 @@ impl Peer {
     }
 }
 
+/// A result of the stateless revision whose `resultType` is not `complete`
+/// asks for input (sampling, elicitation) wisp does not give: an error.
+fn incomplete(reply: Reply) -> Reply {
+    match reply {
+        Ok(r) => match r.get("resultType").and_then(Value::as_str) {
+            None | Some("complete") => Ok(r),
+            Some(kind) => Err(RpcError::Server {
+                code: 0,
+                message: format!(
+                    "the server answered `{}`, asking for input wisp does not provide",
+                    kind.escape_default()
+                ),
+            }),
+        },
+        e => e,
+    }
+}
+
 /// A peer and its channels, wired for tests and transports.
 pub fn pair() -> (
     Arc<Peer>,
@@ -362,6 +431,29 @@ mod tests {
             .await;
             assert_eq!(out.recv().await.expect("request")["method"], "initialize");
             assert!(out.try_recv().is_err(), "initialize is never cancelled");
+        });
+    }
+
+    #[test]
+    fn a_stateless_peer_puts_its_envelope_in_every_request() {
+        rt().block_on(async {
+            let (peer, mut out, _n) = pair();
+            let env = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28"});
+            peer.set_envelope(env);
+            let p = peer.clone();
+            let call = tokio::spawn(async move {
+                let params = json!({"name": "t", "_meta": {"progressToken": "x"}});
+                p.request("tools/call", params, Duration::from_secs(5))
+                    .await
+            });
+            let sent = out.recv().await.expect("request");
+            let meta = &sent["params"]["_meta"];
+            assert_eq!(meta["progressToken"], "x");
+            assert_eq!(meta["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
+            peer.incoming(json!({"jsonrpc": "2.0", "id": sent["id"],
+                "result": {"resultType": "input_required", "inputRequests": {}}}));
+            let r = call.await.expect("join");
+            assert!(matches!(r, Err(RpcError::Server { message, .. }) if message.contains("input_required")));
         });
     }
 

@@ -7,24 +7,33 @@
 //! when something changed (a server became ready, `list_changed`, a death).
 
 mod approval;
+mod b64;
 pub mod command;
 pub mod config;
 mod handshake;
 mod http;
 pub(crate) mod jsonrpc;
 mod legacy_sse;
+mod names;
+pub mod oauth;
+mod oauth_login;
+mod param_headers;
 pub mod prompts;
+mod signin;
 mod stdio;
 mod tool;
 
 use crate::agent::cancel::Cancel;
-use crate::tools::Registry;
+use crate::tools::{Registry, Tool};
+pub use b64::base64;
 use config::{ServerConfig, Transport};
-use handshake::{initialize, list_tools};
+use handshake::{list_tools, Wire};
 use jsonrpc::{Notice, Peer, RpcError};
+use names::clashes;
+pub use names::tool_name;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -42,6 +51,8 @@ pub enum Status {
     Ready,
     Failed(String),
     Disabled,
+    /// An HTTP server that wants an OAuth sign-in (`/mcp login NAME`).
+    NeedsLogin,
 }
 
 /// A tool as the server declares it.
@@ -52,6 +63,8 @@ pub struct ToolInfo {
     pub schema: Value,
     /// The server says (`annotations.readOnlyHint`) the tool changes nothing.
     pub read_only: bool,
+    /// Arguments mirrored into `Mcp-Param-*` headers: (property, header name).
+    pub param_headers: Vec<(String, String)>,
 }
 
 struct Server {
@@ -84,6 +97,11 @@ pub struct Manager {
     cwd: PathBuf,
     pub startup_timeout: Duration,
     pub call_timeout: Duration,
+    /// Someone at a terminal can run `/mcp login`; otherwise a server that
+    /// needs a sign-in gets one at once, but only when `$BROWSER` is set.
+    interactive: bool,
+    /// Sign-ins each server caused by itself (capped, oauth_login::AUTO_SIGNINS).
+    signins: Arc<Mutex<std::collections::HashMap<String, Arc<AtomicU32>>>>,
 }
 
 fn env_ms(var: &str, default: u64) -> Duration {
@@ -92,21 +110,6 @@ fn env_ms(var: &str, default: u64) -> Duration {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(default);
     Duration::from_millis(ms)
-}
-
-/// A tool name providers accept: `[A-Za-z0-9_-]`, at most 64 characters.
-pub fn tool_name(server: &str, tool: &str) -> String {
-    let raw = format!("mcp__{server}__{tool}");
-    raw.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect()
 }
 
 impl Manager {
@@ -122,6 +125,8 @@ impl Manager {
             cwd,
             startup_timeout: env_ms("MCP_TIMEOUT", 20_000),
             call_timeout: env_ms("MCP_TOOL_TIMEOUT", 600_000),
+            interactive: can_ask,
+            signins: Default::default(),
         };
         for cfg in configs {
             m.insert(cfg);
@@ -288,8 +293,14 @@ impl Manager {
         }) {
             return;
         }
-        let (version, has_prompts) = match initialize(&peer, limit).await {
+        let wire = match cfg.transport {
+            Transport::Stdio { .. } => Wire::Stdio,
+            Transport::Http { .. } => Wire::Http,
+            Transport::Sse { .. } => Wire::Sse,
+        };
+        let (version, has_prompts) = match handshake::open(&peer, wire, limit).await {
             Ok(v) => v,
+            Err(e) if e == "needs login" => return self.needs_login(cfg, epoch).await,
             Err(e) => {
                 let e = match peer.last_garbage() {
                     Some(g) => format!("{e}; it printed non-JSON on stdout: {g}"),
@@ -348,7 +359,18 @@ impl Manager {
                 env,
                 cwd,
             } => stdio::connect(&cfg.name, command, args, env, cwd.as_deref(), &self.cwd).await,
-            Transport::Http { url, headers } => http::connect(url, headers).await,
+            Transport::Http { url, headers } => {
+                let browser = std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty());
+                let signin = (!self.interactive && browser).then(|| oauth_login::Signin {
+                    name: cfg.name.clone(),
+                    url: url.clone(),
+                    headers: headers.clone(),
+                    client: cfg.oauth.clone(),
+                    once: Default::default(),
+                    made: self.signins_of(&cfg.name),
+                });
+                http::connect(&cfg.name, url, headers, signin).await
+            }
             Transport::Sse { url, headers } => legacy_sse::connect(url, headers).await,
         }
     }
@@ -369,6 +391,9 @@ impl Manager {
                         }
                     }
                     Status::Disabled => return Err(format!("server `{name}` is disabled")),
+                    Status::NeedsLogin => {
+                        return Err(format!("server `{name}` needs login (/mcp login {name})"))
+                    }
                     Status::Starting => {}
                     Status::Failed(why) => {
                         let now = Instant::now();
@@ -406,13 +431,25 @@ impl Manager {
         } else {
             json!({})
         };
+        let headers = {
+            let inner = self.lock();
+            let declared = inner
+                .servers
+                .iter()
+                .find(|s| s.cfg.name == server)
+                .and_then(|s| s.tools.iter().find(|t| t.name == tool))
+                .map(|t| t.param_headers.clone())
+                .unwrap_or_default();
+            param_headers::values(&declared, &args)
+        };
         let token = peer.progress_token();
         peer.watch_progress(&token, progress);
         let r = peer
-            .request(
+            .request_with(
                 "tools/call",
                 json!({"name": tool, "arguments": args, "_meta": {"progressToken": token}}),
                 self.call_timeout,
+                headers,
             )
             .await;
         peer.unwatch_progress(&token);
@@ -454,6 +491,7 @@ impl Manager {
                 tools.remove(&n);
             }
             let inner = self.lock();
+            let (_, clashing) = clashes(&inner);
             for s in inner
                 .servers
                 .iter()
@@ -461,6 +499,10 @@ impl Manager {
             {
                 for t in &s.tools {
                     let mut mt = tool::McpTool::new(self.clone(), &s.cfg.name, t);
+                    // Two tools under one name: neither is offered (see /mcp).
+                    if clashing.contains(mt.name()) {
+                        continue;
+                    }
                     mt.trusted = s.cfg.trusted;
                     tools.add(std::rc::Rc::new(mt));
                 }
@@ -523,19 +565,4 @@ fn find<'a>(inner: &'a mut Inner, name: &str) -> Result<&'a mut Server, String> 
         .iter_mut()
         .find(|s| s.cfg.name == name)
         .ok_or_else(|| format!("no MCP server named `{name}` (see /mcp)"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tool_names_are_what_providers_accept() {
-        assert_eq!(
-            tool_name("everything", "get-sum"),
-            "mcp__everything__get-sum"
-        );
-        assert_eq!(tool_name("my server", "a.b/c"), "mcp__my_server__a_b_c");
-        assert_eq!(tool_name("s", &"x".repeat(100)).len(), 64);
-    }
 }

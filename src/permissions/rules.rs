@@ -19,6 +19,18 @@ impl Rule {
         if s.is_empty() {
             return Err("empty allow rule".into());
         }
+        if let Some(rest) = s.strip_prefix("mcp__") {
+            let server = rest.split("__").next().unwrap_or("");
+            if server.is_empty()
+                || !server
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Err(format!(
+                    "allow rule `{s}`: name one MCP server, as in mcp__SERVER__* or mcp__SERVER__TOOL"
+                ));
+            }
+        }
         match s.find('(') {
             None => Ok(Rule {
                 tool: s.to_string(),
@@ -53,7 +65,16 @@ impl Rule {
     }
 
     pub fn matches(&self, tool: &str, subject: &str) -> bool {
-        wildcard(&self.tool, tool) && self.arg.as_deref().is_none_or(|p| wildcard(p, subject))
+        let name = match mcp_parts(&self.tool) {
+            // An MCP rule names exactly one server: the server part is compared
+            // whole, never as a pattern; `mcp__git` alone admits all its tools.
+            Some((server, pattern)) => match mcp_parts(tool) {
+                Some((s, t)) if s == server => wildcard(pattern.unwrap_or("*"), t.unwrap_or("")),
+                _ => false,
+            },
+            None => wildcard(&self.tool, tool),
+        };
+        name && self.arg.as_deref().is_none_or(|p| wildcard(p, subject))
     }
 
     /// Whether the rule admits a shell command. A rule without a pattern
@@ -173,6 +194,16 @@ impl std::fmt::Display for Rule {
             None => f.write_str(&self.tool),
         }
     }
+}
+
+/// `mcp__SERVER__TOOL` split at the first `__` after the server (server
+/// names hold no `_`); the tool part is absent for `mcp__SERVER`.
+fn mcp_parts(name: &str) -> Option<(&str, Option<&str>)> {
+    let rest = name.strip_prefix("mcp__")?;
+    Some(match rest.split_once("__") {
+        Some((s, t)) => (s, Some(t)),
+        None => (rest, None),
+    })
 }
 
 /// What a rule's argument pattern is matched against: the command for bash,
@@ -302,6 +333,35 @@ mod tests {
         let r = Rule::always_for("bash", ToolKind::Execute, "rm -rf target");
         assert!(r.admits_command("bash", "rm -rf target"));
         assert!(!r.admits_command("bash", "rm -rf target /"));
+    }
+
+    #[test]
+    fn an_mcp_rule_names_exactly_one_server() {
+        let r = Rule::parse("mcp__git__*").expect("parses");
+        assert!(r.matches("mcp__git__log", ""));
+        assert!(r.matches("mcp__git__x__y", ""));
+        assert!(!r.matches("mcp__github__log", ""));
+        assert!(!r.matches("mcp__git-evil__log", ""));
+        let r = Rule::parse("mcp__git").expect("parses");
+        assert!(r.matches("mcp__git__status", ""));
+        assert!(!r.matches("mcp__gitlab__status", ""));
+        let r = Rule::parse("mcp__git__st*").expect("parses");
+        assert!(r.matches("mcp__git__status", ""));
+        assert!(!r.matches("mcp__git__log", ""));
+        for bad in [
+            "mcp__*",
+            "mcp__git*",
+            "mcp__*__status",
+            "mcp__",
+            "mcp__a_b__x",
+        ] {
+            let e = Rule::parse(bad).expect_err(bad);
+            assert!(e.contains("name one MCP server"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn always_rule_is_a_command_prefix() {
         let r = Rule::always_for("bash", ToolKind::Execute, "cargo test -q");
         assert!(r.admits_command("bash", "cargo test --release"));
         assert!(!r.admits_command("bash", "cargo build"));

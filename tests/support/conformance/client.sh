@@ -7,5 +7,13 @@
 set -eu
 url="$1"
 mkdir -p "$XDG_CONFIG_HOME/wisp"
-printf '{"mcpServers":{"conf":{"type":"http","url":"%s"}}}\n' "$url" > "$XDG_CONFIG_HOME/wisp/mcp.json"
+# A scenario's pre-registered client (auth/pre-registration) goes in the
+# server's "oauth" entry.
+node -e '
+const [url, file] = process.argv.slice(1);
+const ctx = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT || "{}");
+const entry = { type: "http", url };
+if (ctx.client_id) entry.oauth = { clientId: ctx.client_id, clientSecret: ctx.client_secret };
+require("fs").writeFileSync(file, JSON.stringify({ mcpServers: { conf: entry } }));
+' "$url" "$XDG_CONFIG_HOME/wisp/mcp.json"
 exec "$WISP_BIN" -p --allow 'mcp__conf__*' "conformance $MCP_CONFORMANCE_SCENARIO" < /dev/null
