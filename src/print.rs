@@ -95,66 +95,44 @@ fn usage_json(u: &crate::agent::conversation::Usage) -> Value {
 
 impl EventSink for JsonSink {
     fn event(&mut self, ev: AgentEvent<'_>) {
-        match ev {
+        match &ev {
             AgentEvent::Text(t) => {
                 self.text.push_str(t);
                 if self.stream {
                     self.said.push_str(t);
                 }
-                self.line(json!({"type": "text", "text": t}));
             }
-            AgentEvent::Thinking(t) => self.line(json!({"type": "thinking", "text": t})),
-            AgentEvent::Status(s) => self.line(json!({"type": "status", "message": s})),
-            AgentEvent::ToolStarted {
-                id,
-                name,
-                kind,
-                input,
-                ..
-            } => {
+            AgentEvent::ToolStarted { .. } => {
                 // A new step's text replaces the previous one as "the answer".
                 self.text.clear();
                 self.flush_said(None);
-                self.line(json!({"type": "tool_use", "id": id, "name": name, "kind": kind.as_str(), "input": input}));
-                self.envelope(
-                    "assistant",
-                    "assistant",
-                    json!([{"type": "tool_use", "id": id, "name": name, "input": input}]),
-                    None,
-                );
             }
-            AgentEvent::ToolFinished { id, name, output } => {
-                self.line(json!({
-                    "type": "tool_result", "id": id, "name": name,
-                    "content": output.content, "is_error": output.is_error,
-                }));
-                self.envelope(
-                    "user",
-                    "user",
-                    json!([{"type": "tool_result", "tool_use_id": id,
-                            "content": output.content, "is_error": output.is_error}]),
-                    None,
-                );
-            }
-            AgentEvent::Usage { call: u, .. } => {
-                let mut line = usage_json(u);
-                line["type"] = json!("usage");
-                self.line(line);
-                self.flush_said(Some(usage_json(u)));
-            }
-            AgentEvent::Hook(line) => {
-                if self.stream {
-                    self.line(json!({"type": "hook", "message": line}));
-                } else {
-                    // Without a stream, hook lines go where tool activity goes.
-                    render::eprintln(line);
-                }
-            }
-            AgentEvent::Child { .. } => {
-                if let Some(v) = event_json(&ev) {
-                    self.line(v);
-                }
-            }
+            // Without a stream, hook lines go where tool activity goes.
+            AgentEvent::Hook(line) if !self.stream => return render::eprintln(line),
+            _ => {}
+        }
+        if let Some(v) = event_json(&ev) {
+            self.line(v);
+        }
+        // Claude Code's envelopes, after wisp's own line for the same event.
+        match ev {
+            AgentEvent::ToolStarted {
+                id, name, input, ..
+            } => self.envelope(
+                "assistant",
+                "assistant",
+                json!([{"type": "tool_use", "id": id, "name": name, "input": input}]),
+                None,
+            ),
+            AgentEvent::ToolFinished { id, output, .. } => self.envelope(
+                "user",
+                "user",
+                json!([{"type": "tool_result", "tool_use_id": id,
+                        "content": output.content, "is_error": output.is_error}]),
+                None,
+            ),
+            AgentEvent::Usage { call: u, .. } => self.flush_said(Some(usage_json(u))),
+            _ => {}
         }
     }
 }
@@ -179,11 +157,11 @@ fn event_json(ev: &AgentEvent<'_>) -> Option<Value> {
             "type": "tool_result", "id": id, "name": name,
             "content": output.content, "is_error": output.is_error,
         }),
-        AgentEvent::Usage { call: u, .. } => json!({
-            "type": "usage", "input_tokens": u.input, "output_tokens": u.output,
-            "cache_read_tokens": u.cache_read, "cache_write_tokens": u.cache_write,
-            "reasoning_tokens": u.reasoning,
-        }),
+        AgentEvent::Usage { call: u, .. } => {
+            let mut v = usage_json(u);
+            v["type"] = json!("usage");
+            v
+        }
         AgentEvent::Hook(line) => json!({"type": "hook", "message": line}),
         AgentEvent::Child { call, child, event } => {
             let mut v = event_json(event)?;
