@@ -4,6 +4,7 @@ mod acp;
 mod agent;
 mod cli;
 mod config;
+mod front_matter;
 #[cfg(test)]
 mod fuzz_tests;
 mod hooks;

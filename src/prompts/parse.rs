@@ -20,38 +20,14 @@ pub struct Parsed {
 /// all body. Unknown keys are ignored so files written for other tools load;
 /// an unknown mode is an error because running under another one would be wrong.
 pub fn parse(text: &str) -> Result<Parsed, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Parsed::default();
-    let mut lines = text.split_inclusive('\n');
-    let first = lines.clone().next().unwrap_or("");
-    if first.trim_end() != "---" {
-        out.body = text.to_string();
+    let Some(fm) = crate::front_matter::split(text)? else {
+        out.body = text.strip_prefix('\u{feff}').unwrap_or(text).to_string();
         return Ok(out);
-    }
-    lines.next();
-    let mut consumed = first.len();
-    let mut closed = false;
-    for line in lines {
-        consumed += line.len();
-        let l = line.trim_end();
-        if l == "---" {
-            closed = true;
-            break;
-        }
-        if l.trim().is_empty() || l.trim_start().starts_with('#') {
-            continue;
-        }
-        // Continuation lines of a YAML list or folded value: not ours to read.
-        if l.starts_with([' ', '\t']) {
-            continue;
-        }
-        let Some((key, value)) = l.split_once(':') else {
-            return Err(format!(
-                "front matter line is not `key: value` (missing closing `---`?): {l}"
-            ));
-        };
-        let value = unquote(value.trim()).to_string();
-        match key.trim() {
+    };
+    for (key, value) in &fm.fields {
+        let value = value.text();
+        match key.as_str() {
             "name" => out.name = Some(value),
             "description" => out.description = Some(value),
             "arguments" | "argument-hint" => out.arguments = Some(value),
@@ -69,22 +45,8 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
             _ => {}
         }
     }
-    if !closed {
-        return Err("no closing `---` after the front matter".into());
-    }
-    out.body = text[consumed..]
-        .trim_start_matches(['\n', '\r'])
-        .to_string();
+    out.body = fm.body;
     Ok(out)
-}
-
-fn unquote(v: &str) -> &str {
-    for q in ['"', '\''] {
-        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
-            return &v[1..v.len() - 1];
-        }
-    }
-    v
 }
 
 /// The first non-empty line of a body, for files that carry no description.

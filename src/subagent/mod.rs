@@ -106,77 +106,31 @@ fn mode(v: &str) -> Result<Option<Mode>, String> {
     })
 }
 
-fn unquote(v: &str) -> &str {
-    for q in ['"', '\''] {
-        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
-            return &v[1..v.len() - 1];
-        }
-    }
-    v
-}
-
 /// One agent file. Unknown keys are ignored so files written for other
 /// tools load; a missing name or description is an error, as in Claude Code.
 fn parse(text: &str, source: &str, warnings: &mut Vec<String>) -> Result<AgentDef, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.split_inclusive('\n');
-    if lines.next().map(str::trim_end) != Some("---") {
-        return Err("no front matter (`---` with name and description)".into());
-    }
-    let mut consumed = text.find('\n').map_or(text.len(), |i| i + 1);
+    let fm = crate::front_matter::split(text)?
+        .ok_or("no front matter (`---` with name and description)")?;
     let (mut name, mut description, mut model, mut md) = (None, None, None, None);
     let mut tools: Option<Vec<String>> = None;
     let mut effort = None;
-    let mut in_tools_list = false;
-    let mut closed = false;
-    for line in lines {
-        consumed += line.len();
-        let l = line.trim_end();
-        if l == "---" {
-            closed = true;
-            break;
-        }
-        if let Some(item) = l.trim_start().strip_prefix("- ").filter(|_| in_tools_list) {
-            tools
-                .get_or_insert_with(Vec::new)
-                .push(unquote(item.trim()).to_string());
-            continue;
-        }
-        in_tools_list = false;
-        if l.trim().is_empty() || l.trim_start().starts_with('#') || l.starts_with([' ', '\t']) {
-            continue;
-        }
-        let Some((key, value)) = l.split_once(':') else {
-            return Err(format!("front matter line is not `key: value`: {l}"));
-        };
-        let value = unquote(value.trim()).to_string();
-        match key.trim() {
-            "name" => name = Some(value),
-            "description" => description = Some(value),
-            "model" => model = Some(value),
-            "mode" | "permissionMode" => md = mode(&value)?,
+    for (key, value) in &fm.fields {
+        match key.as_str() {
+            "name" => name = Some(value.text()),
+            "description" => description = Some(value.text()),
+            "model" => model = Some(value.text()),
+            "mode" | "permissionMode" => md = mode(&value.text())?,
             "effort" => {
+                let value = value.text();
                 effort = Some(
                     crate::provider::effort::Effort::parse(&value).ok_or_else(|| {
                         format!("unknown effort `{value}` (off, low, medium, high)")
                     })?,
                 )
             }
-            "tools" if value.is_empty() => in_tools_list = true,
-            "tools" => {
-                let list = value.trim_start_matches('[').trim_end_matches(']');
-                tools = Some(
-                    list.split(',')
-                        .map(|t| unquote(t.trim()).to_string())
-                        .filter(|t| !t.is_empty())
-                        .collect(),
-                );
-            }
+            "tools" => tools = Some(value.items()),
             _ => {}
         }
-    }
-    if !closed {
-        return Err("no closing `---` after the front matter".into());
     }
     let name = name.filter(|n| !n.trim().is_empty()).ok_or("no `name`")?;
     if name.contains(|c: char| c.is_whitespace() || c == '/' || c == '#') {
@@ -211,7 +165,7 @@ fn parse(text: &str, source: &str, warnings: &mut Vec<String>) -> Result<AgentDe
         model,
         mode: md,
         effort,
-        prompt: text[consumed..].trim().to_string(),
+        prompt: fm.body.trim().to_string(),
         read_only: false,
         source: source.to_string(),
     })
