@@ -9,9 +9,21 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use support::{messages, wisp, Aimock};
 
-/// A folder outside the workspace and outside /tmp (the build's own tmp).
+/// A folder outside the workspace and outside every folder the sandbox lets
+/// commands write (/tmp, $TMPDIR): the build's own tmp when the checkout is
+/// not itself under one of those (a clone in /tmp is), else /var/tmp.
 fn outside() -> tempfile::TempDir {
-    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("outside dir")
+    let writable: Vec<PathBuf> = ["/tmp".to_string()]
+        .into_iter()
+        .chain(std::env::var("TMPDIR").ok())
+        .map(|p| std::fs::canonicalize(&p).unwrap_or_else(|_| PathBuf::from(p)))
+        .collect();
+    let base = [env!("CARGO_TARGET_TMPDIR"), "/var/tmp"]
+        .into_iter()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p)))
+        .find(|p| p.is_dir() && !writable.iter().any(|w| p.starts_with(w)))
+        .expect("a folder outside /tmp and $TMPDIR for the test");
+    tempfile::tempdir_in(base).expect("outside dir")
 }
 
 /// wisp with its project outside /tmp, so that /tmp being writable proves

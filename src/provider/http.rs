@@ -10,7 +10,9 @@ use std::time::Duration;
 /// Settings every provider's HTTP calls share.
 #[derive(Clone)]
 pub struct Http {
-    pub client: reqwest::Client,
+    /// Built on the first request: a TLS client configuration touches much
+    /// code and memory, and a session may never call the model.
+    client: std::cell::OnceCell<reqwest::Client>,
     pub retry: Policy,
     /// A stream that sends nothing for this long is treated as broken.
     pub idle_timeout: Duration,
@@ -18,16 +20,21 @@ pub struct Http {
 
 impl Http {
     pub fn new(retry: Policy, idle_timeout: Duration) -> Self {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(15))
-            .user_agent(concat!("wisp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
         Http {
-            client,
+            client: std::cell::OnceCell::new(),
             retry,
             idle_timeout,
         }
+    }
+
+    fn client(&self) -> &reqwest::Client {
+        self.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(15))
+                .user_agent(concat!("wisp/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     /// POSTs `body` and returns the response once its status is a success,
@@ -46,7 +53,7 @@ impl Http {
         loop {
             attempt += 1;
             let mut req = self
-                .client
+                .client()
                 .post(url)
                 .header("content-type", "application/json")
                 .body(payload.clone());
@@ -85,7 +92,7 @@ impl Http {
         url: &str,
         headers: &[(&str, String)],
     ) -> Result<Value, ProviderError> {
-        let mut req = self.client.get(url);
+        let mut req = self.client().get(url);
         for (k, v) in headers {
             req = req.header(*k, v);
         }
