@@ -55,6 +55,8 @@ pub struct MarkdownStream {
     /// Keep escape codes (colour, bold); false under `NO_COLOR`, where the
     /// structure (headings, bullets, tables, wrapping) is still rendered.
     sgr: bool,
+    /// Screen-reader speech (plain mode only): structure said in words, whole lines.
+    pub speech: Option<super::speech::Speech>,
 }
 
 impl MarkdownStream {
@@ -73,6 +75,7 @@ impl MarkdownStream {
             continuing: false,
             open: false,
             sgr: true,
+            speech: None,
         }
     }
 
@@ -98,7 +101,7 @@ impl MarkdownStream {
     /// complete word; styled, whole rows of a long paragraph whose inline
     /// markup is closed. Nothing printed is ever revisited.
     fn stream_partial(&mut self) {
-        if self.fence.is_some() || !self.table.is_empty() {
+        if self.fence.is_some() || !self.table.is_empty() || self.speech.is_some() {
             return;
         }
         if self.skin.is_none() {
@@ -162,6 +165,9 @@ impl MarkdownStream {
             self.pending.push('\n');
         }
         self.flush_table();
+        if let Some(speech) = &mut self.speech {
+            speech.finish(&mut self.pending);
+        }
         self.fence = None;
         self.continuing = false;
         self.write_pending(out)
@@ -192,6 +198,10 @@ impl MarkdownStream {
                 self.refresh_width();
                 self.paragraph(line.trim_start());
             }
+            return;
+        }
+        if let Some(speech) = &mut self.speech {
+            speech.line(line, &mut self.pending);
             return;
         }
         if self.skin.is_none() {
