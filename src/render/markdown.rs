@@ -25,7 +25,7 @@ const MIN_WIDTH: usize = 20;
 const MAX_WIDTH: usize = 1000;
 
 #[derive(Clone, Copy)]
-struct Fence {
+pub(super) struct Fence {
     ch: u8,
     len: usize,
 }
@@ -309,7 +309,7 @@ fn make_skin() -> MadSkin {
 }
 
 /// ```` ``` ```` or `~~~` (three or more), optionally indented, optionally followed by a language.
-fn opening_fence(line: &str) -> Option<Fence> {
+pub(super) fn opening_fence(line: &str) -> Option<Fence> {
     let t = line.trim_start();
     let ch = *t.as_bytes().first()?;
     if ch != b'`' && ch != b'~' {
@@ -322,7 +322,7 @@ fn opening_fence(line: &str) -> Option<Fence> {
     Some(Fence { ch, len })
 }
 
-fn is_closing_fence(line: &str, f: Fence) -> bool {
+pub(super) fn is_closing_fence(line: &str, f: Fence) -> bool {
     let t = line.trim();
     t.len() >= f.len && t.bytes().all(|b| b == f.ch)
 }
@@ -376,7 +376,7 @@ fn normal<'s>(style: CompositeStyle, src: &'s str, lead: Option<&'s str>) -> Lin
 /// `[text](url)` becomes `text (url)` (just `url` when both are the same):
 /// a terminal shows the address, and minimad would print the brackets raw.
 /// Code spans are left alone.
-fn links(line: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn links(line: &str) -> std::borrow::Cow<'_, str> {
     if !line.contains("](") {
         return std::borrow::Cow::Borrowed(line);
     }
@@ -462,7 +462,7 @@ fn row_break(s: &str, width: usize) -> Option<usize> {
 }
 
 /// `---`, `***`, `___` (three or more of one char, spaces allowed between).
-fn is_rule(t: &str) -> bool {
+pub(super) fn is_rule(t: &str) -> bool {
     let mut chars = t.bytes().filter(|&b| b != b' ' && b != b'\t');
     let Some(first) = chars.next() else {
         return false;

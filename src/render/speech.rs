@@ -6,6 +6,11 @@
 //! pairs, and a code block is announced with its language and length, printed without fences
 //! and closed with "end of code". Code blocks and tables are held until they are complete so
 //! nothing is announced twice; everything else is spoken as soon as its line is complete.
+//! Fences, rules and links are recognised exactly as the styled renderer recognises them.
+
+use std::fmt::Write as _;
+
+use super::markdown::{is_closing_fence, is_rule, links, opening_fence, Fence};
 
 /// The state between lines: an open code block, a table being collected, list nesting.
 #[derive(Default)]
@@ -19,8 +24,7 @@ pub struct Speech {
 }
 
 struct Code {
-    fence: u8,
-    len: usize,
+    fence: Fence,
     lang: String,
     lines: Vec<String>,
 }
@@ -29,7 +33,7 @@ impl Speech {
     /// Speaks one complete line (without its newline) into `out`, one `\n` per spoken line.
     pub fn line(&mut self, line: &str, out: &mut String) {
         if let Some(code) = &mut self.code {
-            if closes(line, code.fence, code.len) {
+            if is_closing_fence(line, code.fence) {
                 self.end_code(out);
             } else {
                 code.lines.push(line.to_string());
@@ -43,8 +47,15 @@ impl Speech {
         }
         self.end_table(out);
         let indent = line.len() - trimmed.len();
-        if let Some(code) = opens(trimmed).filter(|_| indent < 4) {
-            self.code = Some(code);
+        if let Some(fence) = opening_fence(line).filter(|_| indent < 4) {
+            // The language is the info string's first word (```` ```rust ````, ```` ```{.rust} ````).
+            let info = trimmed.trim_start_matches(['`', '~']);
+            let lang = info.split_whitespace().next().unwrap_or("");
+            self.code = Some(Code {
+                fence,
+                lang: lang.trim_matches(['{', '}', '.']).to_string(),
+                lines: Vec::new(),
+            });
             return;
         }
         if trimmed.is_empty() {
@@ -62,17 +73,19 @@ impl Speech {
             if self.lists.last().is_none_or(|&i| i < indent) {
                 self.lists.push(indent);
             }
-            let depth = self.lists.len();
-            let nested = match depth {
-                1 => String::new(),
-                2 => "nested ".into(),
-                d => format!("nested (level {d}) "),
-            };
-            let (done, text) = task(text);
-            match marker {
-                Some(n) => push_line(out, &format!("{nested}{n}. {done}"), text),
-                None => push_line(out, &format!("{nested}item: {done}"), text),
+            match self.lists.len() {
+                1 => {}
+                2 => out.push_str("nested "),
+                d => _ = write!(out, "nested (level {d}) "),
             }
+            if let Some(n) = marker {
+                out.push_str(n);
+                out.push_str(". ");
+            } else {
+                out.push_str("item: ");
+            }
+            let (done, text) = task(text);
+            push_line(out, done, text);
             return;
         }
         if indent == 0 {
@@ -99,13 +112,13 @@ impl Speech {
 
     fn end_code(&mut self, out: &mut String) {
         let Some(code) = self.code.take() else { return };
-        let n = code.lines.len();
-        let lines = if n == 1 { "line" } else { "lines" };
-        if code.lang.is_empty() {
-            out.push_str(&format!("code, {n} {lines}:\n"));
-        } else {
-            out.push_str(&format!("code, {}, {n} {lines}:\n", code.lang));
+        out.push_str("code, ");
+        if !code.lang.is_empty() {
+            out.push_str(&code.lang);
+            out.push_str(", ");
         }
+        let n = code.lines.len();
+        let _ = writeln!(out, "{n} {}:", if n == 1 { "line" } else { "lines" });
         for l in &code.lines {
             out.push_str(l);
             out.push('\n');
@@ -130,25 +143,20 @@ impl Speech {
         let names = &rows[0];
         let body = &rows[2..];
         let n = body.len();
-        out.push_str(&format!(
-            "table, {n} {}, columns: {}\n",
-            if n == 1 { "row" } else { "rows" },
-            names.join(", ")
-        ));
+        let rows = if n == 1 { "row" } else { "rows" };
+        let _ = writeln!(out, "table, {n} {rows}, columns: {}", names.join(", "));
         for row in body {
-            let pairs: Vec<String> = row
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    let name = match names.get(i).filter(|n| !n.is_empty()) {
-                        Some(n) => n.clone(),
-                        None => format!("column {}", i + 1),
-                    };
-                    let v = if v.is_empty() { "blank" } else { v };
-                    format!("{name}: {v}")
-                })
-                .collect();
-            out.push_str(&pairs.join(", "));
+            for (i, v) in row.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                match names.get(i).filter(|n| !n.is_empty()) {
+                    Some(name) => out.push_str(name),
+                    None => _ = write!(out, "column {}", i + 1),
+                }
+                out.push_str(": ");
+                out.push_str(if v.is_empty() { "blank" } else { v });
+            }
             out.push('\n');
         }
     }
@@ -158,33 +166,6 @@ fn push_line(out: &mut String, lead: &str, text: &str) {
     out.push_str(lead);
     out.push_str(&inline(text));
     out.push('\n');
-}
-
-/// An opening fence (three or more backticks or tildes) and its language.
-fn opens(t: &str) -> Option<Code> {
-    let fence = *t.as_bytes().first()?;
-    if fence != b'`' && fence != b'~' {
-        return None;
-    }
-    let len = t.bytes().take_while(|&b| b == fence).count();
-    let info = t[len..].trim();
-    if len < 3 || (fence == b'`' && info.contains('`')) {
-        return None;
-    }
-    let lang = info.split_whitespace().next().unwrap_or("");
-    let lang = lang.trim_start_matches('{').trim_start_matches('.');
-    Some(Code {
-        fence,
-        len,
-        lang: lang.trim_end_matches('}').to_string(),
-        lines: Vec::new(),
-    })
-}
-
-fn closes(line: &str, fence: u8, len: usize) -> bool {
-    let t = line.trim();
-    let n = t.bytes().take_while(|&b| b == fence).count();
-    n >= len && n == t.len() && line.len() - line.trim_start().len() < 4
 }
 
 /// A list item: its number (None for a bullet) and its text.
@@ -238,11 +219,6 @@ fn heading(t: &str) -> Option<&str> {
     Some(text)
 }
 
-fn is_rule(t: &str) -> bool {
-    let s: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-    s.len() >= 3 && ['-', '*', '_'].iter().any(|&c| s.chars().all(|x| x == c))
-}
-
 /// A table row's cells, spoken: split on unescaped `|` outside code, each cell's markup gone.
 fn cells(row: &str) -> Vec<String> {
     let row = row.trim();
@@ -284,9 +260,9 @@ fn is_separator(cell: &str) -> bool {
 
 /// One piece of a line's inline content.
 enum Tok {
-    /// Text whose emphasis markers are still to be paired and dropped.
+    /// A character said as written (an escaped one too).
     Text(char),
-    /// Said as written: code, addresses, escaped characters.
+    /// A code span's content, said as written.
     Verbatim(String),
     /// A run of `*`, `_` or `~~`; dropped when it pairs with another.
     Delim {
@@ -299,10 +275,17 @@ enum Tok {
 }
 
 /// A line's inline markdown as it should be heard: emphasis and code markers gone, a link
-/// as its text followed by its address once, an image as "image: alt" and its address.
+/// as its text followed by its address once (`links`), an image as "image: alt" and its address.
 pub fn inline(s: &str) -> String {
+    let image;
+    let s = if s.contains("![") {
+        image = s.replace("![", "[image: ");
+        &image
+    } else {
+        s
+    };
     let mut toks = Vec::new();
-    tokens(s, &mut toks);
+    tokens(&links(s), &mut toks);
     pair(&mut toks);
     let mut out = String::with_capacity(s.len());
     for t in &toks {
@@ -323,7 +306,7 @@ fn tokens(s: &str, toks: &mut Vec<Tok>) {
         let c = chars[i];
         match c {
             '\\' if chars.get(i + 1).is_some_and(|n| n.is_ascii_punctuation()) => {
-                toks.push(Tok::Verbatim(chars[i + 1].to_string()));
+                toks.push(Tok::Text(chars[i + 1]));
                 i += 2;
             }
             '`' => {
@@ -342,39 +325,6 @@ fn tokens(s: &str, toks: &mut Vec<Tok>) {
                     }
                 }
             }
-            '!' if chars.get(i + 1) == Some(&'[') => match link(&chars, i + 1) {
-                Some((text, url, end)) => {
-                    toks.push(Tok::Verbatim("image: ".into()));
-                    tokens(&text, toks);
-                    spoken_url(&text, url, toks);
-                    i = end;
-                }
-                None => {
-                    toks.push(Tok::Text(c));
-                    i += 1;
-                }
-            },
-            '[' => match link(&chars, i) {
-                Some((text, url, end)) => {
-                    tokens(&text, toks);
-                    spoken_url(&text, url, toks);
-                    i = end;
-                }
-                None => {
-                    toks.push(Tok::Text(c));
-                    i += 1;
-                }
-            },
-            '<' => match autolink(&chars, i) {
-                Some((url, end)) => {
-                    toks.push(Tok::Verbatim(url));
-                    i = end;
-                }
-                None => {
-                    toks.push(Tok::Text(c));
-                    i += 1;
-                }
-            },
             '*' | '_' | '~' => {
                 let n = run(&chars, i, c);
                 if c == '~' && n != 2 {
@@ -410,13 +360,6 @@ fn tokens(s: &str, toks: &mut Vec<Tok>) {
     }
 }
 
-/// A link's address after its text, unless the text already is the address.
-fn spoken_url(text: &str, url: String, toks: &mut Vec<Tok>) {
-    if inline(text).trim() != url && !url.is_empty() {
-        toks.push(Tok::Verbatim(format!(" ({url})")));
-    }
-}
-
 /// Pairs emphasis openers with closers of the same character and length.
 fn pair(toks: &mut [Tok]) {
     let mut openers: Vec<usize> = Vec::new();
@@ -448,8 +391,8 @@ fn pair(toks: &mut [Tok]) {
     }
 }
 
-/// How far a code span, link or address is looked for: a pathological line (a
-/// thousand `[`) costs linear time, not quadratic.
+/// How far a closing code marker is looked for: a pathological line (a
+/// thousand lone backticks) costs linear time, not quadratic.
 const REACH: usize = 1000;
 
 fn run(chars: &[char], i: usize, c: char) -> usize {
@@ -472,53 +415,6 @@ fn find_run(chars: &[char], from: usize, c: char, n: usize) -> Option<usize> {
         }
     }
     None
-}
-
-/// `[text](url)` starting at `[`: its text, address and the index after it.
-fn link(chars: &[char], i: usize) -> Option<(String, String, usize)> {
-    let mut depth = 0;
-    let mut close = None;
-    for (k, &c) in chars.iter().enumerate().skip(i).take(REACH) {
-        match c {
-            '[' => depth += 1,
-            ']' => {
-                depth -= 1;
-                if depth == 0 {
-                    close = Some(k);
-                    break;
-                }
-            }
-            _ => {}
-        }
-    }
-    let close = close?;
-    if chars.get(close + 1) != Some(&'(') {
-        return None;
-    }
-    let end = chars[close + 2..]
-        .iter()
-        .take(REACH)
-        .position(|&c| c == ')')?
-        + close
-        + 2;
-    let target: String = chars[close + 2..end].iter().collect();
-    let url = target.split_whitespace().next().unwrap_or("");
-    let url = url.trim_start_matches('<').trim_end_matches('>');
-    let text: String = chars[i + 1..close].iter().collect();
-    Some((text, url.to_string(), end + 1))
-}
-
-/// `<scheme:...>` or `<user@host>` starting at `<`: the address and the index after it.
-fn autolink(chars: &[char], i: usize) -> Option<(String, usize)> {
-    let end = chars[i..].iter().take(REACH).position(|&c| c == '>')? + i;
-    let inner: String = chars[i + 1..end].iter().collect();
-    let scheme = inner.split_once(':').is_some_and(|(s, _)| {
-        s.len() >= 2
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
-    });
-    let ok = !inner.contains(char::is_whitespace) && (scheme || inner.contains('@'));
-    ok.then_some((inner, end + 1))
 }
 
 #[cfg(test)]
@@ -564,11 +460,12 @@ mod tests {
             "see the docs (https://x.dev/a_b) now"
         );
         assert_eq!(
-            inline("[https://x.dev](https://x.dev) and <https://y.dev>"),
-            "https://x.dev and https://y.dev"
+            inline("[https://x.dev](https://x.dev) and more"),
+            "https://x.dev and more"
         );
         assert_eq!(inline("![logo](l.png)"), "image: logo (l.png)");
         assert_eq!(inline("[not a link] (x) a<b"), "[not a link] (x) a<b");
+        assert_eq!(inline("a `[x](y)` span"), "a [x](y) span");
     }
 
     #[test]
@@ -590,10 +487,11 @@ mod tests {
 
     #[test]
     fn table_rows_become_column_value_pairs() {
-        let md = "| file | lines |\n|:---|---:|\n| `main.rs` | 3 |\n| a\\|b | |\n\nnext";
+        let md =
+            "| file | lines |\n|:---|---:|\n| `main.rs` | 3 |\n| a\\|b | |\n| x | y | z |\n\nnext";
         assert_eq!(
             speak(md),
-            "table, 2 rows, columns: file, lines\nfile: main.rs, lines: 3\nfile: a|b, lines: blank\n\nnext\n"
+            "table, 3 rows, columns: file, lines\nfile: main.rs, lines: 3\nfile: a|b, lines: blank\nfile: x, lines: y, column 3: z\n\nnext\n"
         );
     }
 
