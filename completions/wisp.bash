@@ -22,7 +22,7 @@ _wisp() {
             COMPREPLY=($(compgen -W "$names" -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --effort --sandbox --yolo --allow --max-steps --step --worktree --test --plan --max --auto --prompt -c --continue -r --resume --plain --bell --no-color -V --version -h --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "-p --print --output-format --provider -m --model --mode --effort --sandbox --yolo --allow --max-steps --step --worktree --test --plan --max --auto --prompt -c --continue -r --resume --plain --raw-markdown --bell --no-color -V --version -h --help" -- "$cur"))
     elif [[ $COMP_CWORD -eq 1 ]]; then
         COMPREPLY=($(compgen -W "loop acp" -- "$cur"))
     fi

@@ -21,6 +21,7 @@ complete -c wisp -l prompt -x -a "ask brainstorm commit debug explain finish ini
 complete -c wisp -s c -l continue -d 'resume the latest session of this directory'
 complete -c wisp -s r -l resume -d 'resume a session (pick from a list without an id)'
 complete -c wisp -l plain -d 'screen-reader mode'
+complete -c wisp -l raw-markdown -d 'with --plain, print markdown as written'
 complete -c wisp -l bell -d 'ring the bell when a turn ends'
 complete -c wisp -l no-color -d 'no colours'
 complete -c wisp -s V -l version -d 'print the version'

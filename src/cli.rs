@@ -30,6 +30,8 @@ pub struct Cli {
     /// `-r [ID|NAME]`: resume a session; None inside when it should be picked from a list.
     pub resume: Option<Option<String>>,
     pub plain: bool,
+    /// `--raw-markdown`: screen-reader mode prints the model's markdown as written.
+    pub raw_markdown: bool,
     /// Ring the bell at the end of each turn.
     pub bell: bool,
     pub no_color: bool,
@@ -81,6 +83,7 @@ Options:
       --plan FILE              the plan file (default PLAN.md)
       --prompt NAME            run library prompt NAME; the words are its arguments
       --plain                  screen-reader mode: no styling, every line labelled (also WISP_PLAIN=1)
+      --raw-markdown           with --plain: print the model's markdown as written, not spoken
       --bell                   ring the terminal bell when a turn ends
       --no-color               no colours (also NO_COLOR, TERM=dumb)
   -V, --version                print the version
@@ -205,6 +208,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
                 });
             }
             "--plain" => cli.plain = true,
+            "--raw-markdown" => cli.raw_markdown = true,
             "--bell" => cli.bell = true,
             "--no-color" => cli.no_color = true,
             "-V" | "--version" => cli.version = true,

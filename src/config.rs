@@ -36,6 +36,8 @@ pub struct File {
     pub plan_attempts: Option<u32>,
     /// Screen-reader mode, as `--plain`.
     pub plain: Option<bool>,
+    /// In screen-reader mode, the model's markdown as written, as `--raw-markdown`.
+    pub raw_markdown: Option<bool>,
     /// Ollama's context length (`options.num_ctx`).
     pub num_ctx: Option<u32>,
     /// `task` calls of one step that run at once (default 4).
@@ -126,6 +128,7 @@ pub struct Settings {
     pub max_background: usize,
     pub usage_line: bool,
     pub plain: bool,
+    pub raw_markdown: bool,
     pub prices: BTreeMap<String, crate::provider::pricing::Price>,
     pub aliases: BTreeMap<String, Alias>,
     pub effort: Option<Effort>,
@@ -306,6 +309,7 @@ impl Settings {
             max_background: file.max_background.unwrap_or(8).max(1),
             usage_line: file.usage_line.unwrap_or(true),
             plain: file.plain.unwrap_or(false),
+            raw_markdown: file.raw_markdown.unwrap_or(false),
             prices: file.prices,
             aliases: file.aliases,
             effort,

@@ -288,6 +288,9 @@ async fn front_end(cli: cli::Cli, mut settings: config::Settings, cwd: std::path
     r.step = cli.step;
     if render::screen_reader(plain) {
         r.renderer = render::Renderer::new(false, false, &r.agent.ctx.cwd).screen_reader();
+        if cli.raw_markdown || r.settings.raw_markdown {
+            r.renderer = r.renderer.raw_markdown();
+        }
     } else if render::colourless_terminal(plain, cli.no_color) {
         r.renderer = render::Renderer::new(false, false, &r.agent.ctx.cwd).without_colour();
     }

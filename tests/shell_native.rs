@@ -112,9 +112,9 @@ fn screen_reader_session_is_labelled_line_by_line() {
                 run.stdout
             );
         }
-        assert!(run.stdout.contains("wisp: # Done"), "{}", run.stdout);
+        assert!(run.stdout.contains("wisp: heading: Done"), "{}", run.stdout);
         assert!(
-            run.stdout.contains("wisp: I changed **one** word"),
+            run.stdout.contains("wisp: I changed one word"),
             "whole lines: {}",
             run.stdout
         );

@@ -25,7 +25,7 @@ const MIN_WIDTH: usize = 20;
 const MAX_WIDTH: usize = 1000;
 
 #[derive(Clone, Copy)]
-struct Fence {
+pub(super) struct Fence {
     ch: u8,
     len: usize,
 }
@@ -55,6 +55,8 @@ pub struct MarkdownStream {
     /// Keep escape codes (colour, bold); false under `NO_COLOR`, where the
     /// structure (headings, bullets, tables, wrapping) is still rendered.
     sgr: bool,
+    /// Screen-reader speech (plain mode only): structure said in words, whole lines.
+    pub speech: Option<super::speech::Speech>,
 }
 
 impl MarkdownStream {
@@ -73,6 +75,7 @@ impl MarkdownStream {
             continuing: false,
             open: false,
             sgr: true,
+            speech: None,
         }
     }
 
@@ -98,7 +101,7 @@ impl MarkdownStream {
     /// complete word; styled, whole rows of a long paragraph whose inline
     /// markup is closed. Nothing printed is ever revisited.
     fn stream_partial(&mut self) {
-        if self.fence.is_some() || !self.table.is_empty() {
+        if self.fence.is_some() || !self.table.is_empty() || self.speech.is_some() {
             return;
         }
         if self.skin.is_none() {
@@ -162,6 +165,9 @@ impl MarkdownStream {
             self.pending.push('\n');
         }
         self.flush_table();
+        if let Some(speech) = &mut self.speech {
+            speech.finish(&mut self.pending);
+        }
         self.fence = None;
         self.continuing = false;
         self.write_pending(out)
@@ -192,6 +198,10 @@ impl MarkdownStream {
                 self.refresh_width();
                 self.paragraph(line.trim_start());
             }
+            return;
+        }
+        if let Some(speech) = &mut self.speech {
+            speech.line(line, &mut self.pending);
             return;
         }
         if self.skin.is_none() {
@@ -299,7 +309,7 @@ fn make_skin() -> MadSkin {
 }
 
 /// ```` ``` ```` or `~~~` (three or more), optionally indented, optionally followed by a language.
-fn opening_fence(line: &str) -> Option<Fence> {
+pub(super) fn opening_fence(line: &str) -> Option<Fence> {
     let t = line.trim_start();
     let ch = *t.as_bytes().first()?;
     if ch != b'`' && ch != b'~' {
@@ -312,7 +322,7 @@ fn opening_fence(line: &str) -> Option<Fence> {
     Some(Fence { ch, len })
 }
 
-fn is_closing_fence(line: &str, f: Fence) -> bool {
+pub(super) fn is_closing_fence(line: &str, f: Fence) -> bool {
     let t = line.trim();
     t.len() >= f.len && t.bytes().all(|b| b == f.ch)
 }
@@ -366,7 +376,7 @@ fn normal<'s>(style: CompositeStyle, src: &'s str, lead: Option<&'s str>) -> Lin
 /// `[text](url)` becomes `text (url)` (just `url` when both are the same):
 /// a terminal shows the address, and minimad would print the brackets raw.
 /// Code spans are left alone.
-fn links(line: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn links(line: &str) -> std::borrow::Cow<'_, str> {
     if !line.contains("](") {
         return std::borrow::Cow::Borrowed(line);
     }
@@ -452,7 +462,7 @@ fn row_break(s: &str, width: usize) -> Option<usize> {
 }
 
 /// `---`, `***`, `___` (three or more of one char, spaces allowed between).
-fn is_rule(t: &str) -> bool {
+pub(super) fn is_rule(t: &str) -> bool {
     let mut chars = t.bytes().filter(|&b| b != b' ' && b != b'\t');
     let Some(first) = chars.next() else {
         return false;

@@ -4,6 +4,7 @@
 pub mod approval;
 pub mod markdown;
 pub mod safe;
+pub mod speech;
 pub mod status;
 pub mod style;
 pub mod thinking;
@@ -211,11 +212,19 @@ impl Renderer {
         self
     }
 
-    /// Switches to screen-reader mode: plain whole lines, each labelled.
+    /// Switches to screen-reader mode: whole lines, each labelled, the model's
+    /// markdown spoken as words (`speech`).
     pub fn screen_reader(mut self) -> Self {
         self.labels = true;
         self.styled = false;
         self.md = MarkdownStream::new(width(), false);
+        self.md.speech = Some(speech::Speech::default());
+        self
+    }
+
+    /// Screen-reader mode with the model's markdown as written (`--raw-markdown`).
+    pub fn raw_markdown(mut self) -> Self {
+        self.md.speech = None;
         self
     }
 
