@@ -193,13 +193,21 @@ impl Policy {
             let t = t.split_once('=').map_or(t, |(_, v)| v);
             t.starts_with('/') || t.starts_with('~') || t.split('/').any(|p| p == "..")
         };
-        cmds.iter().any(|c| {
+        let named_outside = cmds.iter().any(|c| {
             c.words
                 .iter()
                 .chain(c.redirs.iter().map(|(_, w)| w))
                 .filter(|w| w.var || named(w))
                 .any(|w| w.var || shell::paths::check_path(&self.root, cwd, &w.text).is_err())
-        })
+        });
+        // The classifier also follows symlinks and patterns out of the workspace.
+        let scope = shell::Scope {
+            root: &self.root,
+            cwd,
+            safe_commands: &[],
+        };
+        named_outside
+            || matches!(shell::classify(command, &scope), shell::Class::Ask(why) if why.contains("outside"))
     }
 
     /// The rule an "always" answer to this call adds, exactly as the
@@ -209,5 +217,32 @@ impl Policy {
     pub fn always_rule(&self, tool: &dyn Tool, input: &Value, cwd: &Path) -> Rule {
         let subject = rules::subject(tool.name(), input, &self.root, cwd);
         Rule::always_for(tool.name(), tool.kind(), &subject)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hook_allow_never_covers_a_command_reaching_outside() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = workspace::canonical(dir.path());
+        std::fs::write(root.join("inside.txt"), "x").expect("write");
+        std::os::unix::fs::symlink("/etc/hostname", root.join("out_link")).expect("symlink");
+        let p = Policy::new(Mode::Standard, &root);
+        assert!(!p.outside("cat inside.txt", &root));
+        assert!(!p.outside("cargo test --quiet", &root));
+        for reaching in [
+            "cat out_link",
+            "cat ../x",
+            "head /etc/passwd",
+            "wc -l < /etc/passwd",
+            "cat ~/.bashrc",
+            "cat $HOME/x",
+            "echo 'unclosed",
+        ] {
+            assert!(p.outside(reaching, &root), "{reaching}");
+        }
     }
 }
