@@ -10,15 +10,17 @@ use std::path::{Path, PathBuf};
 use support::{messages, wisp, Aimock};
 
 /// A folder outside the workspace and outside every folder the sandbox lets
-/// commands write (/tmp, $TMPDIR): the build's own tmp when the checkout is
-/// not itself under one of those (a clone in /tmp is), else /var/tmp.
+/// commands write (/tmp, $TMPDIR): /var/tmp, else the build's own tmp when
+/// the checkout is not itself under one of those. /var/tmp comes first: a
+/// crate the model writes under this checkout would find wisp's own
+/// workspace manifest above it.
 fn outside() -> tempfile::TempDir {
     let writable: Vec<PathBuf> = ["/tmp".to_string()]
         .into_iter()
         .chain(std::env::var("TMPDIR").ok())
         .map(|p| std::fs::canonicalize(&p).unwrap_or_else(|_| PathBuf::from(p)))
         .collect();
-    let base = [env!("CARGO_TARGET_TMPDIR"), "/var/tmp"]
+    let base = ["/var/tmp", env!("CARGO_TARGET_TMPDIR")]
         .into_iter()
         .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p)))
         .find(|p| p.is_dir() && !writable.iter().any(|w| p.starts_with(w)))
@@ -174,7 +176,8 @@ fn build_rs_cannot_write_outside_and_cargo_test_passes_inside() {
     assert!(!exists(&out.path().join("pwned")), "build.rs wrote outside");
     assert!(
         w.path("inside.txt").exists(),
-        "build.rs could not write inside"
+        "build.rs could not write inside: {:?}",
+        results(&mock)
     );
     let r = results(&mock);
     // stdout and stderr arrive interleaved, so look for the summary line only.
