@@ -249,7 +249,12 @@ fn a_revoked_token_shows_needs_login_and_logout_forgets_the_tokens() {
         .stdin("/mcp login sec\n/mcp logout sec\n/mcp\n");
     let run = w.run();
     run.success();
-    assert!(run.stdout.contains("signed in to `sec`"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("signed in to `sec`"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
     assert!(run.stdout.contains("signed out of `sec`"), "{}", run.stdout);
     assert!(!w.home.path().join("data/wisp/mcp-auth/sec.json").exists());
 }

@@ -102,6 +102,9 @@ pub struct Manager {
     interactive: bool,
     /// Sign-ins each server caused by itself (capped, oauth_login::AUTO_SIGNINS).
     signins: Arc<Mutex<std::collections::HashMap<String, Arc<AtomicU32>>>>,
+    /// One sign-in at a time: a server's own sign-in and a typed `/mcp login`
+    /// would otherwise race for the same token file.
+    login_turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn env_ms(var: &str, default: u64) -> Duration {
@@ -127,6 +130,7 @@ impl Manager {
             call_timeout: env_ms("MCP_TOOL_TIMEOUT", 600_000),
             interactive: can_ask,
             signins: Default::default(),
+            login_turn: Default::default(),
         };
         for cfg in configs {
             m.insert(cfg);

@@ -83,6 +83,7 @@ impl Manager {
                 "`{name}` is not a Streamable HTTP server; only those sign in"
             ));
         };
+        let _turn = self.login_turn.lock().await;
         oauth_login::login(name, url, headers, &cfg.oauth, None, say).await
     }
 }
