@@ -154,7 +154,9 @@ fn broken_servers_are_reported_in_one_line_and_the_turn_completes() {
     ]));
     let run = wisp()
         .openai(&mock)
-        .env("MCP_TIMEOUT", "1500")
+        // Long enough for the healthy Node server to start on a loaded
+        // machine; the silent one is given up on after it.
+        .env("MCP_TIMEOUT", "6000")
         .mcp_json(&servers(json!({
             "exits": {"command": script("exits.sh")},
             "garbage": {"command": script("garbage.sh")},
