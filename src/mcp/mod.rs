@@ -81,6 +81,19 @@ struct Server {
     version: String,
 }
 
+impl Server {
+    /// Ends the connection and forgets what it offered; a task of the old
+    /// connection that reports later is ignored (its epoch is stale).
+    fn stop_as(&mut self, status: Status) {
+        self.status = status;
+        self.epoch += 1;
+        self.peer = None;
+        self.stop = None;
+        self.tools.clear();
+        self.prompts.clear();
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     servers: Vec<Server>,
@@ -208,12 +221,7 @@ impl Manager {
             let mut inner = self.lock();
             let s = find(&mut inner, name)?;
             s.cfg.disabled = true;
-            s.status = Status::Disabled;
-            s.epoch += 1;
-            s.peer = None;
-            s.stop = None;
-            s.tools.clear();
-            s.prompts.clear();
+            s.stop_as(Status::Disabled);
         }
         self.bump();
         Ok(())

@@ -17,12 +17,7 @@ impl Manager {
             if !matches!(s.cfg.transport, Transport::Http { .. }) || s.cfg.disabled {
                 return Ok(());
             }
-            s.status = Status::NeedsLogin;
-            s.epoch += 1;
-            s.peer = None;
-            s.stop = None;
-            s.tools.clear();
-            s.prompts.clear();
+            s.stop_as(Status::NeedsLogin);
         }
         self.bump();
         Ok(())
