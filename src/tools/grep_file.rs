@@ -64,6 +64,7 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 pub fn search(re: &Regex, buf: &[u8], limit: usize, context: usize) -> FileHits {
     let len = buf.len();
     let mut hits = Vec::new();
+    let mut hit_lines = Vec::new();
     let mut pos = 0;
     let mut line_no = 0;
     let mut counted_to = 0;
@@ -84,6 +85,10 @@ pub fn search(re: &Regex, buf: &[u8], limit: usize, context: usize) -> FileHits 
         // only if the line matches alone.
         if m.end() <= le || re.is_match(trim_cr(&buf[ls..le])) {
             hits.push(line_no);
+            // Without context only the hits print, and this is their line.
+            if context == 0 {
+                hit_lines.push((line_no, show(&buf[ls..le])));
+            }
         }
         pos = le + 1;
     }
@@ -91,22 +96,9 @@ pub fn search(re: &Regex, buf: &[u8], limit: usize, context: usize) -> FileHits 
         return FileHits::default();
     };
     if context == 0 {
-        // Only the hits print: take their lines on a second, short pass.
-        let mut lines = Vec::with_capacity(hits.len());
-        let mut want = hits.iter().copied().peekable();
-        for (n, line) in buf.split(|b| *b == b'\n').enumerate() {
-            match want.peek() {
-                Some(&w) if w == n => {
-                    lines.push((n, show(line)));
-                    want.next();
-                }
-                Some(_) => {}
-                None => break,
-            }
-        }
         return FileHits {
             hits,
-            lines,
+            lines: hit_lines,
             n_lines: last + 1,
         };
     }
